@@ -1,0 +1,9 @@
+//===- Passes.cpp - registration of moec passes -----------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+void mlir::moec::registerAllPasses() { registerMoecPasses(); }

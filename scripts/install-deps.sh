@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs moec's build and test dependencies from Debian packages.
+# Idempotent: packages already present are left alone, apt runs only when
+# something is missing. The CUDA toolkit is optional and never installed here.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build ccache
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  libgtest-dev python3-numpy
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all dependencies present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

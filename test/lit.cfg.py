@@ -1,0 +1,54 @@
+# -*- Python -*-
+# lit configuration of the moec test suite.
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "MOEC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.moec_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "data",
+                   "runtime", "Inputs"]
+
+# Captured names must be re-bound inside each CHECK-LABEL block.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+
+config.substitutions.append(("%moec_src_root", config.moec_src_root))
+config.substitutions.append(("%test_data", os.path.join(
+    config.moec_src_root, "test", "data")))
+config.substitutions.append(("%numpy_python", config.moec_numpy_python))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.moec_tools_dir, append_path=True)
+tool_dirs = [config.moec_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    ["moec-opt", "moec", "moec-run", "FileCheck", "not", "count"], tool_dirs)
+
+# ptxas assembles generated PTX where the CUDA toolkit is installed.
+if config.moec_ptxas and os.path.exists(config.moec_ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.moec_ptxas))
+
+
+def _has_cuda_device():
+    """A usable NVIDIA GPU: nvidia-smi lists at least one device."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True,
+                             timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+if _has_cuda_device():
+    config.available_features.add("cuda-device")

@@ -1,0 +1,23 @@
+//===- moec-opt.cpp - mlir-opt with every moec dialect and pass -*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The lit suite's driver: parses, verifies, transforms and prints IR with
+// all moec dialects, passes and pipelines registered.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/InitAllDialects.h"
+#include "passes/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::moec::registerAllDialects(registry);
+  mlir::moec::registerAllPasses();
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "moec optimizer driver\n", registry));
+}

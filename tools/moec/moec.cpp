@@ -1,0 +1,100 @@
+//===- moec.cpp - the moec ahead-of-time compiler driver --------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// `moec import | compile | emit-kernel`: the user-facing compiler. Each
+// subcommand is a thin layer over the frontend, pipeline and codegen
+// libraries; stages that do not exist yet fail loudly instead of doing
+// nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace {
+
+cl::SubCommand importCommand(
+    "import", "Read a Hugging Face checkpoint directory and write its "
+              "graph-level MLIR");
+cl::opt<std::string> importInput(cl::Positional, cl::Required,
+                                 cl::desc("<checkpoint dir>"),
+                                 cl::sub(importCommand));
+cl::opt<std::string> importOutput("o", cl::desc("Output file (default: -)"),
+                                  cl::value_desc("file"), cl::init("-"),
+                                  cl::sub(importCommand));
+
+cl::SubCommand compileCommand(
+    "compile", "Compile a checkpoint or MLIR file into an artifact, or stop "
+               "at an intermediate stage with --emit");
+cl::opt<std::string> compileInput(cl::Positional, cl::Required,
+                                  cl::desc("<checkpoint dir | model.mlir>"),
+                                  cl::sub(compileCommand));
+cl::opt<std::string> compileTarget("target",
+                                   cl::desc("Target: cpu or sm_90a"),
+                                   cl::init("cpu"), cl::sub(compileCommand));
+cl::opt<std::string> compilePrecision(
+    "precision", cl::desc("f32, bf16, fp8-rowwise or fp8-block"),
+    cl::init("bf16"), cl::sub(compileCommand));
+cl::opt<std::string> compileEmit(
+    "emit", cl::desc("Stop after a stage: graph, routed, tiled or ptx"),
+    cl::sub(compileCommand));
+cl::opt<std::string> compileFrom(
+    "from", cl::desc("Stage of an MLIR input: graph, routed or tiled"),
+    cl::sub(compileCommand));
+cl::opt<std::string> compileOutput("o", cl::desc("Output file"),
+                                   cl::value_desc("file"),
+                                   cl::sub(compileCommand));
+
+cl::SubCommand emitKernelCommand(
+    "emit-kernel", "Emit one kernel as PTX, cubin and a C header");
+cl::opt<std::string> emitKernelKind(cl::Positional, cl::Required,
+                                    cl::desc("<gemm | grouped-gemm | "
+                                             "moe-layer>"),
+                                    cl::sub(emitKernelCommand));
+cl::opt<std::string> emitKernelOutput("o", cl::desc("Output directory"),
+                                      cl::value_desc("dir"),
+                                      cl::sub(emitKernelCommand));
+
+void printVersion(raw_ostream &os) {
+  os << "moec " << MOEC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+     << ")\n";
+}
+
+/// Reports a stage that a later milestone implements; never a silent no-op.
+int notImplemented(StringRef what) {
+  WithColor::error(errs(), "moec") << "not implemented yet: " << what << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM initLLVM(argc, argv);
+  cl::SetVersionPrinter(printVersion);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "moec: ahead-of-time compiler for Mixture-of-Experts models\n",
+          &errs()))
+    return 2;
+
+  if (importCommand)
+    return notImplemented("moec import (the Llama 4 checkpoint frontend)");
+  if (compileCommand)
+    return notImplemented("moec compile (the lowering pipelines and code "
+                          "generation)");
+  if (emitKernelCommand)
+    return notImplemented("moec emit-kernel (Hopper kernel generation)");
+
+  WithColor::error(errs(), "moec")
+      << "expected a subcommand: import, compile or emit-kernel (see moec "
+         "--help)\n";
+  return 2;
+}
