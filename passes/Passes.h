@@ -7,6 +7,10 @@
 #ifndef MOEC_PASSES_PASSES_H
 #define MOEC_PASSES_PASSES_H
 
+#include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Moe/IR/MoeDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::moec {

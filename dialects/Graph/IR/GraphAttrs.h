@@ -12,7 +12,8 @@
 
 namespace mlir::moec::graph {
 
-/// Parses a double-precision attribute parameter (integers are accepted).
+/// Parses a double-precision attribute parameter: a float literal, as for
+/// builtin float attributes (`16.0`, `1e-05`; a bare `16` is rejected).
 FailureOr<llvm::APFloat> parseF64Parameter(AsmParser &parser);
 
 /// Prints a double-precision attribute parameter in shortest round-trip form.

@@ -31,6 +31,7 @@ def Graph_MaskKind : I32EnumAttr<"MaskKind", "attention mask kind", [
 
 def Graph_MaskKindAttr : EnumAttr<Graph_Dialect, Graph_MaskKind, "mask"> {
   let summary = "Causal or chunk-local causal attention mask";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,6 +15,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 #include <cstdio>
@@ -54,9 +55,18 @@ mlir::moec::graph::parseF64Parameter(AsmParser &parser) {
 
 void mlir::moec::graph::printF64Parameter(AsmPrinter &printer,
                                           const llvm::APFloat &value) {
-  // Fewest significant digits that read back to the same double, with a
-  // decimal point so the value reads as a float (16.0, 0.1, 1e-05).
+  // MLIR float literals have no spelling for inf and NaN: print the bit
+  // pattern as hexadecimal, which parseFloat reads back.
   double number = value.convertToDouble();
+  if (!std::isfinite(number)) {
+    printer << "0x"
+            << llvm::format_hex_no_prefix(
+                   value.bitcastToAPInt().getZExtValue(), 16, /*Upper=*/true);
+    return;
+  }
+  // Fewest significant digits that read back to the same double. The MLIR
+  // lexer needs a '.' in the mantissa of every float literal, so one is added
+  // where %g leaves it out (16 -> 16.0, 1e-05 -> 1.0e-05).
   char text[32];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(text, sizeof(text), "%.*g", precision, number);
@@ -64,10 +74,14 @@ void mlir::moec::graph::printF64Parameter(AsmPrinter &printer,
       break;
   }
   llvm::StringRef printed(text);
-  printer << printed;
-  if (std::isfinite(number) && !printed.contains('.') &&
-      !printed.contains('e'))
-    printer << ".0";
+  if (printed.contains('.')) {
+    printer << printed;
+    return;
+  }
+  auto [mantissa, exponent] = printed.split('e');
+  printer << mantissa << ".0";
+  if (!exponent.empty())
+    printer << 'e' << exponent;
 }
 
 //===----------------------------------------------------------------------===//

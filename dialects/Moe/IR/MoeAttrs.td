@@ -59,10 +59,12 @@ def Moe_ScalingAttr : AttrDef<Moe_Dialect, "Scaling"> {
 
     /// Emits an error unless `scaleType` is the scale tensor type this
     /// granularity needs for `dataType`; `operand` names it in diagnostics.
+    /// `reductionDim` is signed so that a negative or out-of-range attribute
+    /// value is reported as written instead of wrapping.
     ::mlir::LogicalResult verifyScaleType(
         ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError,
         ::llvm::StringRef operand, ::mlir::RankedTensorType dataType,
-        ::mlir::RankedTensorType scaleType, unsigned reductionDim) const;
+        ::mlir::RankedTensorType scaleType, int64_t reductionDim) const;
 
     /// Block extent along the reduction dimension (1 unless blocked).
     int64_t getReductionBlock() const {
@@ -85,6 +87,7 @@ def Moe_Epilogue : I32EnumAttr<"Epilogue", "grouped matmul epilogue", [
 
 def Moe_EpilogueAttr : EnumAttr<Moe_Dialect, Moe_Epilogue, "epilogue"> {
   let summary = "Computation fused after the accumulation of a matmul";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 #endif // MOEC_DIALECTS_MOE_IR_MOEATTRS_TD

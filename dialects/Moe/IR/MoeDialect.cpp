@@ -54,12 +54,13 @@ Attribute ScalingAttr::parse(AsmParser &parser, Type) {
         << "', expected per_tensor, per_channel, per_token or block";
     return {};
   }
+  // Sizes are parsed after every keyword, so that sizes on a granularity
+  // other than `block` get the verifier's diagnostic, not "expected '>'".
   SmallVector<int64_t, 2> block;
-  if (*kind == ScalingKind::Block &&
-      parser.parseDimensionList(block, /*allowDynamic=*/false,
-                                /*withTrailingX=*/false))
-    return {};
-  if (parser.parseGreater())
+  if (failed(parser.parseOptionalGreater()) &&
+      (parser.parseDimensionList(block, /*allowDynamic=*/false,
+                                 /*withTrailingX=*/false) ||
+       parser.parseGreater()))
     return {};
   return parser.getChecked<ScalingAttr>(loc, parser.getContext(), *kind,
                                         block);
@@ -130,7 +131,7 @@ static std::string shapeToString(ArrayRef<int64_t> shape) {
 LogicalResult ScalingAttr::verifyScaleType(
     function_ref<InFlightDiagnostic()> emitError, StringRef operand,
     RankedTensorType dataType, RankedTensorType scaleType,
-    unsigned reductionDim) const {
+    int64_t reductionDim) const {
   int64_t rank = dataType.getRank();
   if (rank < 2)
     return emitError() << operand << " must have rank >= 2 to be scaled, got "
@@ -139,7 +140,7 @@ LogicalResult ScalingAttr::verifyScaleType(
     return emitError() << operand << " reduction dimension " << reductionDim
                        << " must be one of its last two dimensions";
   SmallVector<int64_t> expected =
-      getScaleShape(dataType.getShape(), reductionDim);
+      getScaleShape(dataType.getShape(), static_cast<unsigned>(reductionDim));
   bool matches = scaleType.getRank() == rank &&
                  llvm::all_of(llvm::zip_equal(expected, scaleType.getShape()),
                               [](auto dims) {

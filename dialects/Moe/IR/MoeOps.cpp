@@ -78,6 +78,16 @@ static LogicalResult verifyTopK(Operation *op, int64_t topK,
 // BlockOp
 //===----------------------------------------------------------------------===//
 
+/// The first static size in `dims`, or dynamic when all are. Verifiers check
+/// every operand against it, so that one dynamic operand does not hide a
+/// disagreement between the static ones.
+static int64_t firstStaticDim(std::initializer_list<int64_t> dims) {
+  for (int64_t dim : dims)
+    if (!ShapedType::isDynamic(dim))
+      return dim;
+  return ShapedType::kDynamic;
+}
+
 /// Checks the optional shared expert: all three weights or none, in
 /// `[out, in]` layout.
 static LogicalResult verifySharedExpert(BlockOp op, int64_t hidden) {
@@ -88,7 +98,9 @@ static LogicalResult verifySharedExpert(BlockOp op, int64_t hidden) {
     return success();
   if (present != 3)
     return op.emitOpError("shared expert needs gate, up and down weights");
-  int64_t width = dimOf(op.getSharedGate(), 0);
+  int64_t width =
+      firstStaticDim({dimOf(op.getSharedGate(), 0),
+                      dimOf(op.getSharedUp(), 0), dimOf(op.getSharedDown(), 1)});
   if (failed(verifyShape(op, "shared gate", op.getSharedGate(),
                          {width, hidden})) ||
       failed(verifyShape(op, "shared up", op.getSharedUp(), {width, hidden})))
@@ -97,15 +109,18 @@ static LogicalResult verifySharedExpert(BlockOp op, int64_t hidden) {
 }
 
 LogicalResult BlockOp::verify() {
-  int64_t hidden = dimOf(getInput(), 1);
-  int64_t experts = dimOf(getRouter(), 0);
+  int64_t hidden =
+      firstStaticDim({dimOf(getInput(), 1), dimOf(getRouter(), 1),
+                      dimOf(getGateUp(), 1), dimOf(getDown(), 2)});
+  int64_t experts = firstStaticDim(
+      {dimOf(getRouter(), 0), dimOf(getGateUp(), 0), dimOf(getDown(), 0)});
   if (failed(verifyShape(*this, "router", getRouter(), {experts, hidden})))
     return failure();
   int64_t gateUpWidth = dimOf(getGateUp(), 2);
   if (!ShapedType::isDynamic(gateUpWidth) && gateUpWidth % 2 != 0)
     return emitOpError("gate_up width (")
            << gateUpWidth << ") must be 2 x the expert width (gate | up)";
-  int64_t inter = ShapedType::isDynamic(gateUpWidth) ? gateUpWidth
+  int64_t inter = ShapedType::isDynamic(gateUpWidth) ? dimOf(getDown(), 1)
                                                      : gateUpWidth / 2;
   if (failed(verifyShape(*this, "gate_up", getGateUp(),
                          {experts, hidden, gateUpWidth})) ||
@@ -282,25 +297,26 @@ LogicalResult CombineOp::verify() {
 //===----------------------------------------------------------------------===//
 
 /// Shared rules of quantize and dequantize: same shape on both sides, and a
-/// scale tensor laid out as the granularity says.
+/// scale tensor laid out as the granularity says. `reductionDim` is the raw
+/// attribute: it is range-checked before anything narrows it to unsigned.
 static LogicalResult verifyQuantization(Operation *op, ScalingAttr scaling,
                                         Value data, Value other, Value scale,
-                                        unsigned reductionDim) {
+                                        std::optional<int64_t> reductionDim) {
   auto dataType = cast<RankedTensorType>(data.getType());
   if (failed(verifyShape(op, "result", other, dataType.getShape())))
     return failure();
   return scaling.verifyScaleType([&] { return op->emitOpError(); }, "input",
                                  dataType,
                                  cast<RankedTensorType>(scale.getType()),
-                                 reductionDim);
+                                 reductionDim.value_or(dataType.getRank() - 1));
 }
 
 LogicalResult QuantizeOp::verify() {
   return verifyQuantization(*this, getScaling(), getInput(), getResult(),
-                            getScale(), getEffectiveReductionDim());
+                            getScale(), getReductionDim());
 }
 
 LogicalResult DequantizeOp::verify() {
   return verifyQuantization(*this, getScaling(), getInput(), getResult(),
-                            getScale(), getEffectiveReductionDim());
+                            getScale(), getReductionDim());
 }

@@ -1,0 +1,57 @@
+// Contract of the graph stage (what a frontend may produce).
+// RUN: moec-opt %s -split-input-file --moec-verify-stage-legality=stage=graph -verify-diagnostics | FileCheck %s
+// RUN: not moec-opt %s --moec-verify-stage-legality=stage=tiled 2>&1 | FileCheck %s --check-prefix=BAD-STAGE
+
+// BAD-STAGE: unknown stage 'tiled' for moec-verify-stage-legality, expected graph or routed
+
+// CHECK-LABEL: func.func @graph_block
+func.func @graph_block(%x: tensor<?x64xf32>, %router: tensor<4x64xf32>,
+                       %gate_up: tensor<4x64x64xf32>,
+                       %down: tensor<4x32x64xf32>) -> tensor<?x64xf32> {
+  // CHECK: moe.block
+  %y = moe.block %x router(%router) experts(%gate_up, %down) {top_k = 1 : i64}
+       : tensor<?x64xf32>, tensor<4x64xf32>, tensor<4x64x64xf32>,
+         tensor<4x32x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fp8_checkpoint_weight
+func.func @fp8_checkpoint_weight(%w: tensor<32x64xf8E4M3FN>,
+                                 %s: tensor<32x1xf32>) -> tensor<32x64xbf16> {
+  // CHECK: moe.dequantize
+  %d = moe.dequantize %w, %s {scaling = #moe.scaling<per_channel>}
+       : tensor<32x64xf8E4M3FN>, tensor<32x1xf32> -> tensor<32x64xbf16>
+  return %d : tensor<32x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @dense
+func.func @dense(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  // CHECK: graph.rms_norm
+  // CHECK: arith.addf
+  %y = graph.rms_norm %x, %w {epsilon = 1.0e-05 : f64}
+       : tensor<?x64xf32>, tensor<64xf32>
+  %z = arith.addf %x, %y : tensor<?x64xf32>
+  return %z : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @routed_op(%x: tensor<?x64xf32>, %router: tensor<4x64xf32>)
+    -> tensor<?x1xi32> {
+  // expected-error@+1 {{'moe.router_topk' is not legal at the graph stage: only graph ops, moe.block and moe.dequantize are legal at the graph stage}}
+  %experts, %scores = moe.router_topk %x, %router {top_k = 1 : i64}
+    : tensor<?x64xf32>, tensor<4x64xf32> -> tensor<?x1xi32>, tensor<?x1xf32>
+  return %experts : tensor<?x1xi32>
+}
+
+// -----
+
+func.func @foreign(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{'math.exp' is not legal at the graph stage}}
+  %y = math.exp %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

@@ -1,0 +1,273 @@
+//===- moec-run.cpp - Run a compiled moec artifact ------------------------===//
+//
+// Part of the moec project, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// This file implements the moec-run command line: it parses and checks the
+// options strictly, then loads the artifact and runs prefill and decode.
+// Loading artifacts arrives with the CPU target; until then a well-formed
+// invocation fails loudly instead of doing nothing.
+//
+// Exit codes: 0 success, 1 runtime failure, 2 usage error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/StringUtil.h"
+#include "runtime/Version.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using moec::runtime::strCat;
+
+/// Exit code for a failure while loading or running the artifact.
+static constexpr int kExitFailure = 1;
+/// Exit code for a malformed command line.
+static constexpr int kExitUsage = 2;
+
+/// The --help text.
+static constexpr std::string_view kUsage =
+    R"(usage: moec-run ARTIFACT --prompt-ids IDS --max-new-tokens N [options]
+
+Runs a compiled moec artifact: prefill over the prompt, then greedy decode
+with a KV cache. Prints the generated token ids and tokens/s.
+
+arguments:
+  ARTIFACT               the compiled artifact (out.moec) written by
+                         `moec compile`; its packed weights lie beside it
+
+options:
+  --prompt-ids IDS       comma-separated prompt token ids, e.g. 1,2,3
+                         (non-negative integers, at least one)
+  --max-new-tokens N     number of tokens to generate (non-negative integer)
+  --device cpu|cuda      where to run (default: cpu)
+  --seed S               random seed, a non-negative integer (default: 0)
+  -h, --help             print this help and exit
+  --version              print the version and exit
+
+Options take their value as the next argument or after '=' (--seed=7).
+Exit status: 0 on success, 1 if loading or running fails, 2 on usage errors.
+)";
+
+namespace {
+/// The parsed command line.
+struct Options {
+  std::string artifact;
+  std::vector<int64_t> promptIds;
+  int64_t maxNewTokens = -1;
+  std::string device = "cpu";
+  uint64_t seed = 0;
+  bool help = false;
+  bool version = false;
+};
+} // namespace
+
+/// Parses a non-negative decimal integer no larger than `max`. On failure
+/// the message is a predicate to put after the value ("is empty", "is not a
+/// non-negative integer", "is out of range (the maximum is N)").
+static absl::StatusOr<uint64_t> parseNonNegative(std::string_view text,
+                                                 uint64_t max) {
+  if (text.empty())
+    return absl::InvalidArgumentError("is empty");
+  for (char c : text)
+    if (c < '0' || c > '9')
+      return absl::InvalidArgumentError("is not a non-negative integer");
+  uint64_t value = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value > max)
+    return absl::InvalidArgumentError(
+        strCat("is out of range (the maximum is ", max, ")"));
+  return value;
+}
+
+/// Parses the value of option `name` as a non-negative integer up to `max`,
+/// with an error naming the option and the value.
+static absl::StatusOr<uint64_t>
+parseIntOption(std::string_view name, std::string_view text, uint64_t max) {
+  absl::StatusOr<uint64_t> value = parseNonNegative(text, max);
+  if (!value.ok())
+    return absl::InvalidArgumentError(
+        strCat(name, ": '", text, "' ", value.status().message()));
+  return value;
+}
+
+/// Splits `text` at every ',' ("1,,2" gives three elements, the middle one
+/// empty).
+static std::vector<std::string_view> splitOnCommas(std::string_view text) {
+  std::vector<std::string_view> elements;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    elements.push_back(text.substr(start, comma - start));
+    if (comma == std::string_view::npos)
+      return elements;
+    start = comma + 1;
+  }
+}
+
+/// Parses --prompt-ids: comma-separated token ids, each a non-negative
+/// integer that fits in int32 (token ids index the vocabulary).
+static absl::StatusOr<std::vector<int64_t>>
+parsePromptIds(std::string_view text) {
+  if (text.empty())
+    return absl::InvalidArgumentError(
+        "--prompt-ids needs at least one token id, e.g. --prompt-ids 1,2,3");
+  std::vector<int64_t> ids;
+  std::vector<std::string_view> elements = splitOnCommas(text);
+  for (size_t i = 0; i < elements.size(); ++i) {
+    absl::StatusOr<uint64_t> id = parseNonNegative(
+        elements[i], uint64_t(std::numeric_limits<int32_t>::max()));
+    if (!id.ok())
+      return absl::InvalidArgumentError(strCat(
+          "--prompt-ids: element ", i + 1, " of ", elements.size(), " ('",
+          elements[i], "') ", id.status().message(),
+          "; expected comma-separated non-negative integers such as 1,2,3"));
+    ids.push_back(static_cast<int64_t>(*id));
+  }
+  return ids;
+}
+
+/// Stores the value of option `name` into `options`.
+static absl::Status applyOption(std::string_view name, std::string_view value,
+                                Options &options) {
+  if (name == "--prompt-ids") {
+    absl::StatusOr<std::vector<int64_t>> ids = parsePromptIds(value);
+    if (!ids.ok())
+      return ids.status();
+    options.promptIds = *std::move(ids);
+  } else if (name == "--max-new-tokens") {
+    absl::StatusOr<uint64_t> n = parseIntOption(
+        name, value, uint64_t(std::numeric_limits<int32_t>::max()));
+    if (!n.ok())
+      return n.status();
+    options.maxNewTokens = static_cast<int64_t>(*n);
+  } else if (name == "--device") {
+    if (value != "cpu" && value != "cuda")
+      return absl::InvalidArgumentError(strCat(
+          "--device: unknown device '", value, "' (expected cpu or cuda)"));
+    options.device = std::string(value);
+  } else {
+    absl::StatusOr<uint64_t> seed =
+        parseIntOption(name, value, std::numeric_limits<uint64_t>::max());
+    if (!seed.ok())
+      return seed.status();
+    options.seed = *seed;
+  }
+  return absl::OkStatus();
+}
+
+/// Returns true for the options that take a value.
+static bool takesValue(std::string_view name) {
+  return name == "--prompt-ids" || name == "--max-new-tokens" ||
+         name == "--device" || name == "--seed";
+}
+
+/// Handles one option argument at args[i], consuming its value (which may
+/// be the next argument). `seen` records options already given.
+static absl::Status parseOption(const std::vector<std::string_view> &args,
+                                size_t &i, std::vector<std::string_view> &seen,
+                                Options &options) {
+  std::string_view arg = args[i];
+  if (arg == "-h" || arg == "--help" || arg == "--version") {
+    (arg == "--version" ? options.version : options.help) = true;
+    return absl::OkStatus();
+  }
+  size_t equals = arg.find('=');
+  std::string_view name = arg.substr(0, equals);
+  if (name == "--help" || name == "--version")
+    return absl::InvalidArgumentError(
+        strCat("option '", name, "' takes no value"));
+  if (!takesValue(name))
+    return absl::InvalidArgumentError(strCat("unknown option '", name, "'"));
+  for (std::string_view previous : seen)
+    if (previous == name)
+      return absl::InvalidArgumentError(
+          strCat("option '", name, "' given more than once"));
+  seen.push_back(name);
+  if (equals != std::string_view::npos)
+    return applyOption(name, arg.substr(equals + 1), options);
+  if (i + 1 >= args.size())
+    return absl::InvalidArgumentError(
+        strCat("option '", name, "' needs a value"));
+  return applyOption(name, args[++i], options);
+}
+
+/// Parses the whole command line (without argv[0]). Parsing stops at the
+/// first --help or --version.
+static absl::StatusOr<Options>
+parseArgs(const std::vector<std::string_view> &args) {
+  Options options;
+  std::vector<std::string_view> seen, positionals;
+  bool onlyPositionals = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (!onlyPositionals && arg == "--") {
+      onlyPositionals = true;
+    } else if (onlyPositionals || arg.empty() || arg[0] != '-' || arg == "-") {
+      positionals.push_back(arg);
+    } else if (absl::Status status = parseOption(args, i, seen, options);
+               !status.ok()) {
+      return status;
+    } else if (options.help || options.version) {
+      return options;
+    }
+  }
+  if (positionals.size() > 1)
+    return absl::InvalidArgumentError(strCat(
+        "expected one ARTIFACT, got ", positionals.size(), " arguments ('",
+        positionals[0], "', '", positionals[1], "', ...)"));
+  if (positionals.empty())
+    return absl::InvalidArgumentError("missing ARTIFACT argument");
+  options.artifact = std::string(positionals[0]);
+  if (options.promptIds.empty())
+    return absl::InvalidArgumentError("missing required option --prompt-ids");
+  if (options.maxNewTokens < 0)
+    return absl::InvalidArgumentError(
+        "missing required option --max-new-tokens");
+  return options;
+}
+
+/// Loads the artifact and generates tokens.
+static absl::Status run(const Options &options) {
+  (void)options;
+  return absl::UnimplementedError(
+      "not implemented yet: loading and running compiled artifacts (the "
+      "artifact format arrives with the CPU target)");
+}
+
+int main(int argc, char **argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  absl::StatusOr<Options> options = parseArgs(args);
+  if (!options.ok()) {
+    std::fprintf(stderr,
+                 "moec-run: error: %s\nRun 'moec-run --help' for usage.\n",
+                 std::string(options.status().message()).c_str());
+    return kExitUsage;
+  }
+  if (options->help) {
+    std::fputs(std::string(kUsage).c_str(), stdout);
+    return 0;
+  }
+  if (options->version) {
+    std::printf("moec-run %s\n", MOEC_VERSION_STRING);
+    return 0;
+  }
+  if (absl::Status status = run(*options); !status.ok()) {
+    std::fprintf(stderr, "moec-run: error: %s\n",
+                 std::string(status.message()).c_str());
+    return kExitFailure;
+  }
+  return 0;
+}
