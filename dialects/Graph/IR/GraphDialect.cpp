@@ -60,8 +60,8 @@ void mlir::moec::graph::printF64Parameter(AsmPrinter &printer,
   double number = value.convertToDouble();
   if (!std::isfinite(number)) {
     printer << "0x"
-            << llvm::format_hex_no_prefix(
-                   value.bitcastToAPInt().getZExtValue(), 16, /*Upper=*/true);
+            << llvm::format_hex_no_prefix(value.bitcastToAPInt().getZExtValue(),
+                                          16, /*Upper=*/true);
     return;
   }
   // Fewest significant digits that read back to the same double. The MLIR

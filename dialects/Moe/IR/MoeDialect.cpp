@@ -128,10 +128,11 @@ static std::string shapeToString(ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
-LogicalResult ScalingAttr::verifyScaleType(
-    function_ref<InFlightDiagnostic()> emitError, StringRef operand,
-    RankedTensorType dataType, RankedTensorType scaleType,
-    int64_t reductionDim) const {
+LogicalResult
+ScalingAttr::verifyScaleType(function_ref<InFlightDiagnostic()> emitError,
+                             StringRef operand, RankedTensorType dataType,
+                             RankedTensorType scaleType,
+                             int64_t reductionDim) const {
   int64_t rank = dataType.getRank();
   if (rank < 2)
     return emitError() << operand << " must have rank >= 2 to be scaled, got "

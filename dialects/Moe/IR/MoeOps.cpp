@@ -99,8 +99,8 @@ static LogicalResult verifySharedExpert(BlockOp op, int64_t hidden) {
   if (present != 3)
     return op.emitOpError("shared expert needs gate, up and down weights");
   int64_t width =
-      firstStaticDim({dimOf(op.getSharedGate(), 0),
-                      dimOf(op.getSharedUp(), 0), dimOf(op.getSharedDown(), 1)});
+      firstStaticDim({dimOf(op.getSharedGate(), 0), dimOf(op.getSharedUp(), 0),
+                      dimOf(op.getSharedDown(), 1)});
   if (failed(verifyShape(op, "shared gate", op.getSharedGate(),
                          {width, hidden})) ||
       failed(verifyShape(op, "shared up", op.getSharedUp(), {width, hidden})))
@@ -109,9 +109,8 @@ static LogicalResult verifySharedExpert(BlockOp op, int64_t hidden) {
 }
 
 LogicalResult BlockOp::verify() {
-  int64_t hidden =
-      firstStaticDim({dimOf(getInput(), 1), dimOf(getRouter(), 1),
-                      dimOf(getGateUp(), 1), dimOf(getDown(), 2)});
+  int64_t hidden = firstStaticDim({dimOf(getInput(), 1), dimOf(getRouter(), 1),
+                                   dimOf(getGateUp(), 1), dimOf(getDown(), 2)});
   int64_t experts = firstStaticDim(
       {dimOf(getRouter(), 0), dimOf(getGateUp(), 0), dimOf(getDown(), 0)});
   if (failed(verifyShape(*this, "router", getRouter(), {experts, hidden})))
