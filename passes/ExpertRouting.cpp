@@ -75,9 +75,13 @@ struct LowerMoeBlock : OpRewritePattern<moe::BlockOp> {
                                           dispatch.getSourceRows(),
                                           /*scores=*/Value(), topK);
     if (block.hasSharedExpert()) {
-      Value shared = graph::MLPOp::create(
+      auto shared = graph::MLPOp::create(
           rewriter, loc, inputType, block.getInput(), block.getSharedGate(),
           block.getSharedUp(), block.getSharedDown());
+      // Precision policies treat the shared expert apart from dense MLPs.
+      shared->setAttr(moe::kOpClassAttrName,
+                      moe::OpClassAttr::get(rewriter.getContext(),
+                                            moe::OpClass::SharedExpert));
       result = arith::AddFOp::create(rewriter, loc, result, shared);
     }
     rewriter.replaceOp(block, result);

@@ -12,7 +12,7 @@
 // CHECK: %[[O:.*]] = moe.grouped_matmul %[[H]], %[[DOWN]], %[[OFFSETS]] : {{.*}} -> tensor<?x5120xbf16>
 // CHECK: %[[ROUTED:.*]] = moe.combine %[[O]], %[[SRC]] {top_k = 1 : i64}
 // CHECK-NOT: scores
-// CHECK: %[[SHARED:.*]] = graph.mlp %[[X]], %[[SG]], %[[SU]], %[[SD]]
+// CHECK: %[[SHARED:.*]] = graph.mlp %[[X]], %[[SG]], %[[SU]], %[[SD]] {moe.op_class = #moe.op_class<shared_expert>}
 // CHECK: %[[SUM:.*]] = arith.addf %[[ROUTED]], %[[SHARED]]
 // CHECK: return %[[SUM]]
 // CHECK-NOT: moe.block

@@ -17,4 +17,10 @@
 #define GET_ATTRDEF_CLASSES
 #include "dialects/Moe/IR/MoeAttrs.h.inc"
 
+namespace mlir::moec::moe {
+/// Discardable attribute naming the role of an op that has no inherent
+/// `op_class` (e.g. the shared expert's `graph.mlp`).
+inline constexpr llvm::StringLiteral kOpClassAttrName = "moe.op_class";
+} // namespace mlir::moec::moe
+
 #endif // MOEC_DIALECTS_MOE_IR_MOEATTRS_H

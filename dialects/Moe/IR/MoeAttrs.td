@@ -90,4 +90,32 @@ def Moe_EpilogueAttr : EnumAttr<Moe_Dialect, Moe_Epilogue, "epilogue"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+//===----------------------------------------------------------------------===//
+// Op class (what a projection is part of, for precision policies)
+//===----------------------------------------------------------------------===//
+
+def Moe_OpClass : I32EnumAttr<"OpClass", "role of a projection in the model", [
+    I32EnumAttrCase<"Attention", 0, "attention">,
+    I32EnumAttrCase<"DenseMLP", 1, "dense_mlp">,
+    I32EnumAttrCase<"SharedExpert", 2, "shared_expert">,
+    I32EnumAttrCase<"RoutedExpert", 3, "routed_expert">,
+    I32EnumAttrCase<"Router", 4, "router">,
+    I32EnumAttrCase<"LMHead", 5, "lm_head">
+  ]> {
+  let cppNamespace = "::mlir::moec::moe";
+  let genSpecializedAttr = 0;
+}
+
+def Moe_OpClassAttr : EnumAttr<Moe_Dialect, Moe_OpClass, "op_class"> {
+  let summary = "Role of a projection in the model";
+  let description = [{
+    Precision policies pick a number format per role (e.g. FP8 for experts
+    and attention projections, bf16 for the router and lm_head). Passes that
+    fuse projections keep the role; `graph.mlp` ops carry it as the
+    discardable attribute `moe.op_class` when it is not the default
+    (`dense_mlp`), e.g. for the shared expert.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // MOEC_DIALECTS_MOE_IR_MOEATTRS_TD

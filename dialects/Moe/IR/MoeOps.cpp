@@ -194,32 +194,34 @@ LogicalResult DispatchOp::verify() {
 
 /// Checks that the activation and weight granularities form a scheme a
 /// kernel can run: each on its own side, block schemes sharing K'.
-static LogicalResult verifyScalingPair(GroupedMatmulOp op, ScalingAttr lhs,
+static LogicalResult verifyScalingPair(Operation *op, ScalingAttr lhs,
                                        ScalingAttr rhs) {
   if (lhs.getKind() == ScalingKind::PerChannel)
-    return op.emitOpError("lhs (activation) scaling cannot be per_channel; "
-                          "use per_token");
+    return op->emitOpError("lhs (activation) scaling cannot be per_channel; "
+                           "use per_token");
   if (rhs.getKind() == ScalingKind::PerToken)
-    return op.emitOpError("rhs (weight) scaling cannot be per_token; use "
-                          "per_channel");
+    return op->emitOpError("rhs (weight) scaling cannot be per_token; use "
+                           "per_channel");
   if (lhs.getKind() == ScalingKind::Block && lhs.getBlock()[0] != 1)
-    return op.emitOpError("lhs block scaling must cover one token per scale "
-                          "(1xK'), got ")
+    return op->emitOpError("lhs block scaling must cover one token per scale "
+                           "(1xK'), got ")
            << lhs;
   bool lhsBlock = lhs.getKind() == ScalingKind::Block;
   bool rhsBlock = rhs.getKind() == ScalingKind::Block;
   if (lhsBlock != rhsBlock)
-    return op.emitOpError("block scaling must be used on both operands, got ")
+    return op->emitOpError("block scaling must be used on both operands, got ")
            << lhs << " and " << rhs;
   if (lhs.getReductionBlock() != rhs.getReductionBlock())
-    return op.emitOpError("lhs and rhs scaling blocks disagree along K (")
+    return op->emitOpError("lhs and rhs scaling blocks disagree along K (")
            << lhs.getReductionBlock() << " vs " << rhs.getReductionBlock()
            << ")";
   return success();
 }
 
-/// Checks the FP8 operands: scales and granularities all present or absent.
-static LogicalResult verifyScales(GroupedMatmulOp op) {
+/// Checks the FP8 operands of a (grouped) matmul: scales and granularities
+/// all present or all absent; `rhsReductionDim` is K's position in rhs.
+template <typename MatmulOp>
+static LogicalResult verifyScales(MatmulOp op, int64_t rhsReductionDim) {
   bool isFp8 = isa<Float8E4M3FNType, Float8E5M2Type>(
       op.getLhs().getType().getElementType());
   bool rhsFp8 = isa<Float8E4M3FNType, Float8E5M2Type>(
@@ -247,7 +249,7 @@ static LogicalResult verifyScales(GroupedMatmulOp op) {
     return failure();
   return rhs.verifyScaleType(emit, "rhs", op.getRhs().getType(),
                              cast<RankedTensorType>(op.getRhsScale().getType()),
-                             /*reductionDim=*/1);
+                             rhsReductionDim);
 }
 
 LogicalResult GroupedMatmulOp::verify() {
@@ -266,7 +268,54 @@ LogicalResult GroupedMatmulOp::verify() {
   }
   if (failed(verifyShape(*this, "result", getResult(), {rows, resultCols})))
     return failure();
-  return verifyScales(*this);
+  return verifyScales(*this, /*rhsReductionDim=*/1);
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  int64_t rows = dimOf(getLhs(), 0), k = dimOf(getLhs(), 1);
+  int64_t n = dimOf(getRhs(), 0);
+  if (failed(verifyShape(*this, "rhs", getRhs(), {n, k})))
+    return failure();
+  int64_t resultCols = n;
+  if (getEpilogue() == Epilogue::SwiGLU && !ShapedType::isDynamic(n)) {
+    if (n % 2 != 0)
+      return emitOpError("swiglu epilogue needs an even number of rhs rows "
+                         "(gate | up), got ")
+             << n;
+    resultCols = n / 2;
+  }
+  if (failed(verifyShape(*this, "result", getResult(), {rows, resultCols})))
+    return failure();
+  if (getResidual() && getResidual().getType() != getResult().getType())
+    return emitOpError("residual type ")
+           << getResidual().getType() << " does not match the result type "
+           << getResult().getType();
+  return verifyScales(*this, /*rhsReductionDim=*/1);
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormQuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormQuantizeOp::verify() {
+  auto inputType = getInput().getType();
+  if (failed(verifyShape(*this, "weight", getWeight(),
+                         {inputType.getDimSize(1)})) ||
+      failed(verifyShape(*this, "result", getResult(), inputType.getShape())))
+    return failure();
+  ScalingAttr scaling = getScaling();
+  if (scaling.getKind() == ScalingKind::PerChannel ||
+      (scaling.getKind() == ScalingKind::Block && scaling.getBlock()[0] != 1))
+    return emitOpError("normalized activations are scaled per_tensor, "
+                       "per_token or in 1xK' blocks, got ")
+           << scaling;
+  return scaling.verifyScaleType([&] { return emitOpError(); }, "input",
+                                 inputType, getScale().getType(),
+                                 /*reductionDim=*/1);
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,6 +7,7 @@
 #ifndef MOEC_DIALECTS_MOE_IR_MOEOPS_TD
 #define MOEC_DIALECTS_MOE_IR_MOEOPS_TD
 
+include "dialects/Common/Constraints.td"
 include "dialects/Moe/IR/MoeAttrs.td"
 include "dialects/Moe/IR/MoeDialect.td"
 include "mlir/IR/CommonAttrConstraints.td"
@@ -21,6 +22,7 @@ def Moe_ScoreTensor2D : 2DTensorOf<[AnyFloat]>;
 def Moe_ScaleTensor : RankedTensorOf<[F32]>;
 def Moe_Fp8Tensor : RankedTensorOf<[F8E4M3FN, F8E5M2]>;
 def Moe_PositiveI64 : ConfinedAttr<I64Attr, [IntPositive]>;
+
 
 //===----------------------------------------------------------------------===//
 // Graph level
@@ -202,6 +204,50 @@ def Moe_GroupedMatmulOp : Moe_Op<"grouped_matmul", [Pure, AttrSizedOperandSegmen
   let hasVerifier = 1;
 }
 
+def Moe_MatmulOp : Moe_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Dense matmul with optional FP8 scales, epilogue and residual";
+  let description = [{
+    `result = epilogue(lhs * rhs^T) + residual` with `lhs : [M, K]`,
+    `rhs : [N, K]` (`nn.Linear` layout: K-major, as wgmma reads it) and
+    fp32 accumulation. It is the fused form of the dense projections:
+    fusion joins Q/K/V or gate/up weights into one `rhs`, the `swiglu`
+    epilogue treats the `N` columns as `[gate | up]` halves, and
+    `residual(...)` adds the skip connection in the epilogue. FP8 operands
+    take `scales(...)` with the same granularity rules as
+    `moe.grouped_matmul` (weight scales laid out against `rhs`'s K, its
+    dimension 1). `op_class` records the role of the projection
+    (attention, dense MLP, shared expert, router, lm_head) for precision
+    policies.
+
+    ```mlir
+    %y = moe.matmul %x, %wo residual(%h : tensor<?x5120xbf16>)
+      : tensor<?x5120xbf16>, tensor<5120x5120xbf16> -> tensor<?x5120xbf16>
+    %q = moe.matmul %xq, %wq scales(%xs, %ws)
+           {lhs_scaling = #moe.scaling<per_token>,
+            rhs_scaling = #moe.scaling<per_channel>}
+      : tensor<?x5120xf8E4M3FN>, tensor<7168x5120xf8E4M3FN>,
+        tensor<?x1xf32>, tensor<7168x1xf32> -> tensor<?x7168xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$lhs, Moe_FloatTensor2D:$rhs,
+                       Optional<Moe_ScaleTensor>:$lhs_scale,
+                       Optional<Moe_ScaleTensor>:$rhs_scale,
+                       Optional<Moe_FloatTensor2D>:$residual,
+                       DefaultValuedAttr<Moe_EpilogueAttr,
+                                         "::mlir::moec::moe::Epilogue::None">:$epilogue,
+                       OptionalAttr<Moe_ScalingAttr>:$lhs_scaling,
+                       OptionalAttr<Moe_ScalingAttr>:$rhs_scaling,
+                       OptionalAttr<Moe_OpClassAttr>:$op_class);
+  let results = (outs Moe_FloatTensor2D:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`scales` `(` $lhs_scale^ `,` $rhs_scale `)`)?
+    (`residual` `(` $residual^ `:` type($residual) `)`)? attr-dict `:`
+    type($lhs) `,` type($rhs) (`,` type($lhs_scale)^ `,` type($rhs_scale))?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Moe_CombineOp : Moe_Op<"combine", [Pure]> {
   let summary = "Scatters expert rows back to their tokens";
   let description = [{
@@ -258,6 +304,33 @@ def Moe_QuantizeOp : Moe_Op<"quantize", [Pure]> {
       return getReductionDim().value_or(getInput().getType().getRank() - 1);
     }
   }];
+}
+
+def Moe_RMSNormQuantizeOp : Moe_Op<"rms_norm_quantize", [Pure]> {
+  let summary = "RMSNorm fused with the FP8 quantization of its output";
+  let description = [{
+    `graph.rms_norm` followed by `moe.quantize` in one pass over the row:
+    the normalized row (rounded to the input type, times `weight`) is
+    scaled per token (or per `1xK'` block, or per tensor) into FP8. The
+    matmul that consumes it reads FP8 directly, so the normalized
+    activation never goes to memory in the wider type.
+
+    ```mlir
+    %q, %s = moe.rms_norm_quantize %h, %w {epsilon = 1.0e-05 : f64,
+                                           scaling = #moe.scaling<per_token>}
+      : tensor<?x5120xbf16>, tensor<5120xbf16>
+      -> tensor<?x5120xf8E4M3FN>, tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$input, 1DTensorOf<[AnyFloat]>:$weight,
+                       Moec_PositiveF64Attr:$epsilon, Moe_ScalingAttr:$scaling);
+  let results = (outs 2DTensorOf<[F8E4M3FN, F8E5M2]>:$result,
+                      2DTensorOf<[F32]>:$scale);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->`
+    type($result) `,` type($scale)
+  }];
+  let hasVerifier = 1;
 }
 
 def Moe_DequantizeOp : Moe_Op<"dequantize", [Pure]> {
