@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/moec/ImportCommand.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -21,46 +22,66 @@ using namespace llvm;
 
 namespace {
 
-cl::SubCommand importCommand(
-    "import", "Read a Hugging Face checkpoint directory and write its "
-              "graph-level MLIR");
+/// moec's own options; --help hides the LLVM-internal ones libLLVM.so adds.
+cl::OptionCategory moecCategory("moec options");
+
+cl::SubCommand
+    importCommand("import",
+                  "Read a Hugging Face checkpoint directory and write its "
+                  "graph-level MLIR");
 cl::opt<std::string> importInput(cl::Positional, cl::Required,
                                  cl::desc("<checkpoint dir>"),
-                                 cl::sub(importCommand));
+                                 cl::cat(moecCategory), cl::sub(importCommand));
 cl::opt<std::string> importOutput("o", cl::desc("Output file (default: -)"),
                                   cl::value_desc("file"), cl::init("-"),
+                                  cl::cat(moecCategory),
                                   cl::sub(importCommand));
+cl::opt<std::string> importConfig(
+    "config",
+    cl::desc("Config file to read instead of <checkpoint dir>/config.json"),
+    cl::value_desc("file"), cl::cat(moecCategory), cl::sub(importCommand));
+cl::opt<bool> importDebugInfo(
+    "mlir-print-debuginfo",
+    cl::desc("Print locations (layers.N.attn, layers.N.moe, ...) with the IR"),
+    cl::cat(moecCategory), cl::sub(importCommand));
 
 cl::SubCommand compileCommand(
     "compile", "Compile a checkpoint or MLIR file into an artifact, or stop "
                "at an intermediate stage with --emit");
 cl::opt<std::string> compileInput(cl::Positional, cl::Required,
                                   cl::desc("<checkpoint dir | model.mlir>"),
+                                  cl::cat(moecCategory),
                                   cl::sub(compileCommand));
-cl::opt<std::string> compileTarget("target",
-                                   cl::desc("Target: cpu or sm_90a"),
-                                   cl::init("cpu"), cl::sub(compileCommand));
+cl::opt<std::string> compileTarget("target", cl::desc("Target: cpu or sm_90a"),
+                                   cl::init("cpu"), cl::cat(moecCategory),
+                                   cl::sub(compileCommand));
 cl::opt<std::string> compilePrecision(
     "precision", cl::desc("f32, bf16, fp8-rowwise or fp8-block"),
-    cl::init("bf16"), cl::sub(compileCommand));
-cl::opt<std::string> compileEmit(
-    "emit", cl::desc("Stop after a stage: graph, routed, tiled or ptx"),
-    cl::sub(compileCommand));
-cl::opt<std::string> compileFrom(
-    "from", cl::desc("Stage of an MLIR input: graph, routed or tiled"),
-    cl::sub(compileCommand));
+    cl::init("bf16"), cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<std::string>
+    compileEmit("emit",
+                cl::desc("Stop after a stage: graph, routed, tiled or ptx"),
+                cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<std::string>
+    compileFrom("from",
+                cl::desc("Stage of an MLIR input: graph, routed or tiled"),
+                cl::cat(moecCategory), cl::sub(compileCommand));
 cl::opt<std::string> compileOutput("o", cl::desc("Output file"),
                                    cl::value_desc("file"),
+                                   cl::cat(moecCategory),
                                    cl::sub(compileCommand));
 
-cl::SubCommand emitKernelCommand(
-    "emit-kernel", "Emit one kernel as PTX, cubin and a C header");
+cl::SubCommand
+    emitKernelCommand("emit-kernel",
+                      "Emit one kernel as PTX, cubin and a C header");
 cl::opt<std::string> emitKernelKind(cl::Positional, cl::Required,
                                     cl::desc("<gemm | grouped-gemm | "
                                              "moe-layer>"),
+                                    cl::cat(moecCategory),
                                     cl::sub(emitKernelCommand));
 cl::opt<std::string> emitKernelOutput("o", cl::desc("Output directory"),
                                       cl::value_desc("dir"),
+                                      cl::cat(moecCategory),
                                       cl::sub(emitKernelCommand));
 
 void printVersion(raw_ostream &os) {
@@ -79,6 +100,10 @@ int notImplemented(StringRef what) {
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::SetVersionPrinter(printVersion);
+  for (cl::SubCommand *command :
+       {&cl::SubCommand::getTopLevel(), &importCommand, &compileCommand,
+        &emitKernelCommand})
+    cl::HideUnrelatedOptions(moecCategory, *command);
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "moec: ahead-of-time compiler for Mixture-of-Experts models\n",
@@ -86,7 +111,8 @@ int main(int argc, char **argv) {
     return 2;
 
   if (importCommand)
-    return notImplemented("moec import (the Llama 4 checkpoint frontend)");
+    return mlir::moec::runImportCommand(importInput, importConfig, importOutput,
+                                        importDebugInfo);
   if (compileCommand)
     return notImplemented("moec compile (the lowering pipelines and code "
                           "generation)");
