@@ -39,6 +39,41 @@ void MoeDialect::initialize() {
 }
 
 //===----------------------------------------------------------------------===//
+// Discardable attributes
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoeDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  Attribute value = attribute.getValue();
+  if (name == kOpClassAttrName) {
+    if (!isa<OpClassAttr>(value))
+      return op->emitError("'") << name << "' must be a #moe.op_class, got "
+                                << value;
+    return success();
+  }
+  if (name == kActivationScalingAttrName) {
+    // The checkpoint's dynamic activation scheme, recorded by the frontend.
+    auto scaling = dyn_cast<ScalingAttr>(value);
+    if (!scaling || scaling.getKind() == ScalingKind::PerChannel)
+      return op->emitError("'")
+             << name
+             << "' must be a per_tensor, per_token or block activation "
+                "#moe.scaling, got "
+             << value;
+    return success();
+  }
+  if (name == kActivationScaleUpperBoundAttrName) {
+    auto bound = dyn_cast<FloatAttr>(value);
+    if (!bound || !(bound.getValueAsDouble() > 0.0))
+      return op->emitError("'")
+             << name << "' must be a positive float, got " << value;
+    return success();
+  }
+  return op->emitError("unknown moe dialect attribute '") << name << "'";
+}
+
+//===----------------------------------------------------------------------===//
 // ScalingAttr
 //===----------------------------------------------------------------------===//
 

@@ -37,6 +37,14 @@ def Moe_Dialect : Dialect {
     `#moe.scaling` granularity that is verified against operand shapes.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Discardable attributes the dialect defines on other ops.
+    static constexpr ::llvm::StringLiteral kActivationScalingAttrName =
+        "moe.activation_scaling";
+    static constexpr ::llvm::StringLiteral kActivationScaleUpperBoundAttrName =
+        "moe.activation_scale_ub";
+  }];
   let usePropertiesForAttributes = 1;
 }
 
