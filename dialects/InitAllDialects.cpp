@@ -7,6 +7,8 @@
 #include "dialects/InitAllDialects.h"
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Moe/IR/MoeDialect.h"
+#include "dialects/Tile/IR/TileDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -15,7 +17,7 @@
 #include "mlir/IR/DialectRegistry.h"
 
 void mlir::moec::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, moe::MoeDialect, arith::ArithDialect,
-                  func::FuncDialect, math::MathDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+  registry.insert<graph::GraphDialect, moe::MoeDialect, tile::TileDialect,
+                  affine::AffineDialect, arith::ArithDialect, func::FuncDialect,
+                  math::MathDialect, scf::SCFDialect, tensor::TensorDialect>();
 }

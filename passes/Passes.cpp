@@ -5,5 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
-void mlir::moec::registerAllPasses() { registerMoecPasses(); }
+void mlir::moec::registerAllPasses() {
+  registerMoecPasses();
+  registerPipelines();
+}

@@ -10,8 +10,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
-#include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
+#include "dialects/Tile/IR/TileDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -33,10 +35,30 @@ using namespace mlir::moec;
 namespace {
 
 /// The stages whose contracts this pass knows.
-enum class Stage { Graph, Routed };
+enum class Stage { Graph, Routed, Tiled };
+
+/// Why `op` is illegal at the tiled stage, or an empty string when it is
+/// legal: the loop nests (scf, affine, tensor, arith, math, tile) and the
+/// memory-bound ops codegen emits directly (remaining moe and graph ops).
+std::string tiledIllegalityReason(Operation *op) {
+  if (isa<moe::BlockOp, moe::MatmulOp, moe::GroupedMatmulOp, graph::AttentionOp,
+          graph::LinearOp, graph::MLPOp>(op))
+    return ("tiling must lower every " + op->getName().getStringRef() +
+            " before the tiled stage")
+        .str();
+  if (isa<ModuleOp>(op) ||
+      isa_and_nonnull<affine::AffineDialect, arith::ArithDialect,
+                      func::FuncDialect, graph::GraphDialect, math::MathDialect,
+                      moe::MoeDialect, scf::SCFDialect, tensor::TensorDialect,
+                      tile::TileDialect>(op->getDialect()))
+    return "";
+  return "it belongs to no dialect of the tiled stage";
+}
 
 /// Why `op` is illegal at `stage`, or an empty string when it is legal.
 std::string illegalityReason(Operation *op, Stage stage) {
+  if (stage == Stage::Tiled)
+    return tiledIllegalityReason(op);
   Dialect *dialect = op->getDialect();
   if (isa<ModuleOp>(op) ||
       isa_and_nonnull<graph::GraphDialect, arith::ArithDialect,
@@ -66,11 +88,12 @@ struct VerifyStageLegalityPass
         llvm::StringSwitch<std::optional<Stage>>(stage)
             .Case("graph", Stage::Graph)
             .Case("routed", Stage::Routed)
+            .Case("tiled", Stage::Tiled)
             .Default(std::nullopt);
     if (!parsed) {
       getOperation().emitError("unknown stage '")
-          << stage << "' for moec-verify-stage-legality, expected graph or "
-                      "routed";
+          << stage << "' for moec-verify-stage-legality, expected "
+          << "graph, routed or tiled";
       return signalPassFailure();
     }
     bool legal = true;
@@ -78,8 +101,8 @@ struct VerifyStageLegalityPass
       std::string reason = illegalityReason(op, *parsed);
       if (reason.empty())
         return;
-      op->emitError("'") << op->getName() << "' is not legal at the "
-                         << stage << " stage: " << reason;
+      op->emitError("'") << op->getName() << "' is not legal at the " << stage
+                         << " stage: " << reason;
       legal = false;
     });
     if (!legal)

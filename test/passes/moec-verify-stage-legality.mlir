@@ -1,8 +1,8 @@
 // Contract of the graph stage (what a frontend may produce).
 // RUN: moec-opt %s -split-input-file --moec-verify-stage-legality=stage=graph -verify-diagnostics | FileCheck %s
-// RUN: not moec-opt %s --moec-verify-stage-legality=stage=tiled 2>&1 | FileCheck %s --check-prefix=BAD-STAGE
+// RUN: not moec-opt %s --moec-verify-stage-legality=stage=codegen 2>&1 | FileCheck %s --check-prefix=BAD-STAGE
 
-// BAD-STAGE: unknown stage 'tiled' for moec-verify-stage-legality, expected graph or routed
+// BAD-STAGE: unknown stage 'codegen' for moec-verify-stage-legality, expected graph, routed or tiled
 
 // CHECK-LABEL: func.func @graph_block
 func.func @graph_block(%x: tensor<?x64xf32>, %router: tensor<4x64xf32>,

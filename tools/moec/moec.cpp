@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/moec/CompileCommand.h"
 #include "tools/moec/ImportCommand.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -66,10 +67,41 @@ cl::opt<std::string>
     compileFrom("from",
                 cl::desc("Stage of an MLIR input: graph, routed or tiled"),
                 cl::cat(moecCategory), cl::sub(compileCommand));
-cl::opt<std::string> compileOutput("o", cl::desc("Output file"),
+cl::opt<std::string> compileOutput("o", cl::desc("Output file (default: -)"),
                                    cl::value_desc("file"),
                                    cl::cat(moecCategory),
                                    cl::sub(compileCommand));
+cl::list<std::string> compileFp8Classes(
+    "fp8-classes",
+    cl::desc("Op classes computed in FP8 under an fp8 precision "
+             "(attention, dense_mlp, shared_expert, routed_expert, router, "
+             "lm_head)"),
+    cl::CommaSeparated, cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<bool> compileProgress(
+    "progress",
+    cl::desc("Report long steps on stderr (default: when it is a terminal)"),
+    cl::init(llvm::errs().is_displayed()), cl::cat(moecCategory),
+    cl::sub(compileCommand));
+// The standard MLIR debugging flags, scoped to this subcommand.
+cl::opt<bool> compilePrintBefore("mlir-print-ir-before-all",
+                                 cl::desc("Print IR before each pass"),
+                                 cl::cat(moecCategory),
+                                 cl::sub(compileCommand));
+cl::opt<bool> compilePrintAfter("mlir-print-ir-after-all",
+                                cl::desc("Print IR after each pass"),
+                                cl::cat(moecCategory),
+                                cl::sub(compileCommand));
+cl::opt<bool> compileTiming("mlir-timing",
+                            cl::desc("Display execution times of passes"),
+                            cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<bool> compileStatistics("mlir-pass-statistics",
+                                cl::desc("Display pass statistics"),
+                                cl::cat(moecCategory),
+                                cl::sub(compileCommand));
+cl::opt<bool> compileDebugInfo("mlir-print-debuginfo",
+                               cl::desc("Print locations with the IR"),
+                               cl::cat(moecCategory),
+                               cl::sub(compileCommand));
 
 cl::SubCommand
     emitKernelCommand("emit-kernel",
@@ -113,9 +145,24 @@ int main(int argc, char **argv) {
   if (importCommand)
     return mlir::moec::runImportCommand(importInput, importConfig, importOutput,
                                         importDebugInfo);
-  if (compileCommand)
-    return notImplemented("moec compile (the lowering pipelines and code "
-                          "generation)");
+  if (compileCommand) {
+    mlir::moec::CompileRequest request;
+    request.input = compileInput;
+    request.target = compileTarget;
+    request.precision = compilePrecision;
+    request.fp8Classes.assign(compileFp8Classes.begin(),
+                              compileFp8Classes.end());
+    request.emit = compileEmit;
+    request.from = compileFrom;
+    request.output = compileOutput;
+    request.progress = compileProgress;
+    request.printIRBeforeAll = compilePrintBefore;
+    request.printIRAfterAll = compilePrintAfter;
+    request.timing = compileTiming;
+    request.statistics = compileStatistics;
+    request.printDebugInfo = compileDebugInfo;
+    return mlir::moec::runCompileCommand(request);
+  }
   if (emitKernelCommand)
     return notImplemented("moec emit-kernel (Hopper kernel generation)");
 

@@ -1,0 +1,207 @@
+//===- CompileCommand.cpp - `moec compile` ----------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// This file implements `moec compile`: load the input (import a checkpoint
+// or parse MLIR), run the stage pipelines from the input's stage to the
+// requested one, and write the result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/moec/CompileCommand.h"
+#include "dialects/InitAllDialects.h"
+#include "frontends/llama4/Llama4Importer.h"
+#include "passes/Passes.h"
+#include "passes/Pipelines.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::moec;
+
+namespace {
+
+/// Pipeline stages in order; a run goes from the input's stage to the
+/// requested one.
+enum class Stage { Graph, Routed, Tiled, Ptx, Artifact };
+
+std::optional<Stage> parseStage(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Stage>>(name)
+      .Case("graph", Stage::Graph)
+      .Case("routed", Stage::Routed)
+      .Case("tiled", Stage::Tiled)
+      .Case("ptx", Stage::Ptx)
+      .Default(std::nullopt);
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "moec") << message << "\n";
+  return 1;
+}
+
+/// Prints "moec: <what> (<seconds> s)" for long steps when asked to.
+class Progress {
+public:
+  explicit Progress(bool enabled) : enabled(enabled) {}
+  template <typename Fn> auto step(llvm::StringRef what, Fn &&fn) {
+    auto start = std::chrono::steady_clock::now();
+    if (enabled)
+      llvm::errs() << "moec: " << what << "...\n";
+    auto result = fn();
+    if (enabled) {
+      std::chrono::duration<double> elapsed =
+          std::chrono::steady_clock::now() - start;
+      llvm::errs() << llvm::format("moec: %s done in %.2f s\n",
+                                   what.str().c_str(), elapsed.count());
+    }
+    return result;
+  }
+
+private:
+  bool enabled;
+};
+
+/// Checks the stage, target and precision options before doing any work.
+int validate(const CompileRequest &request, Stage from, Stage emit) {
+  if (request.target != "cpu" && request.target != "sm_90a")
+    return fail("unknown --target '" + request.target +
+                "', expected cpu or sm_90a");
+  if (!llvm::is_contained({"f32", "bf16", "fp8-rowwise", "fp8-block",
+                           "fp8-tensor"},
+                          request.precision))
+    return fail("unknown --precision '" + request.precision +
+                "', expected f32, bf16, fp8-rowwise, fp8-block or fp8-tensor");
+  if (emit < from)
+    return fail("--emit=" + request.emit + " is an earlier stage than the "
+                "input's (--from=" + request.from + ")");
+  if (emit == Stage::Ptx)
+    return fail("not implemented yet: --emit=ptx (Hopper code generation)");
+  if (emit == Stage::Artifact)
+    return fail("not implemented yet: writing a compiled artifact (CPU and "
+                "Hopper code generation); use --emit=graph|routed|tiled to "
+                "stop at an IR stage");
+  return 0;
+}
+
+/// Imports a checkpoint directory or parses an MLIR file.
+OwningOpRef<ModuleOp> loadInput(MLIRContext &context,
+                                const CompileRequest &request,
+                                llvm::SourceMgr &sourceMgr) {
+  if (llvm::sys::fs::is_directory(request.input)) {
+    auto module = llama4::importLlama4Checkpoint(context, request.input);
+    if (!module) {
+      fail(llvm::toString(module.takeError()));
+      return nullptr;
+    }
+    return std::move(*module);
+  }
+  std::string error;
+  auto file = openInputFile(request.input, &error);
+  if (!file) {
+    fail("cannot read '" + request.input + "': " + error);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+/// Adds the pipelines that take IR from `from` to `emit`.
+void buildPipeline(PassManager &pm, const CompileRequest &request, Stage from,
+                   Stage emit) {
+  PipelineOptions options;
+  options.target = request.target;
+  options.precision = request.precision;
+  options.fp8Classes = request.fp8Classes;
+  if (from < Stage::Routed && emit >= Stage::Routed)
+    buildGraphToRoutedPipeline(pm, options);
+  if (from < Stage::Tiled && emit >= Stage::Tiled)
+    buildRoutedToTiledPipeline(pm, options);
+}
+
+/// Applies the standard MLIR debugging flags moec compile accepts.
+void configureInstrumentation(PassManager &pm, const CompileRequest &request) {
+  if (request.printIRBeforeAll || request.printIRAfterAll)
+    pm.enableIRPrinting(
+        [&](Pass *, Operation *) { return request.printIRBeforeAll; },
+        [&](Pass *, Operation *) { return request.printIRAfterAll; },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  if (request.timing)
+    pm.enableTiming();
+  if (request.statistics)
+    pm.enableStatistics();
+}
+
+int writeOutput(ModuleOp module, const CompileRequest &request) {
+  std::string error;
+  std::string path = request.output.empty() ? "-" : request.output;
+  auto output = openOutputFile(path, &error);
+  if (!output)
+    return fail("cannot write '" + path + "': " + error);
+  OpPrintingFlags flags;
+  if (request.printDebugInfo)
+    flags.enableDebugInfo();
+  module->print(output->os(), flags);
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
+
+} // namespace
+
+int mlir::moec::runCompileCommand(const CompileRequest &request) {
+  std::optional<Stage> from =
+      request.from.empty() ? Stage::Graph : parseStage(request.from);
+  if (!from || *from == Stage::Ptx)
+    return fail("unknown --from '" + request.from +
+                "', expected graph, routed or tiled");
+  std::optional<Stage> emit =
+      request.emit.empty() ? Stage::Artifact : parseStage(request.emit);
+  if (!emit)
+    return fail("unknown --emit '" + request.emit +
+                "', expected graph, routed, tiled or ptx");
+  if (int status = validate(request, *from, *emit))
+    return status;
+  if (!request.from.empty() && llvm::sys::fs::is_directory(request.input))
+    return fail("--from applies to MLIR input; a checkpoint directory is "
+                "imported at the graph stage");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  Progress progress(request.progress);
+
+  OwningOpRef<ModuleOp> module = progress.step(
+      "loading " + request.input,
+      [&] { return loadInput(context, request, sourceMgr); });
+  if (!module)
+    return 1;
+
+  PassManager pm(&context);
+  configureInstrumentation(pm, request);
+  buildPipeline(pm, request, *from, *emit);
+  if (pm.size() == 0)
+    pm.addPass(createVerifyStageLegality({request.emit}));
+  LogicalResult lowered = progress.step(
+      "lowering to the " + request.emit + " stage",
+      [&] { return pm.run(*module); });
+  if (failed(lowered))
+    return 1;
+  return writeOutput(*module, request);
+}

@@ -1,0 +1,46 @@
+//===- CompileCommand.h - `moec compile` ------------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// This file declares the `moec compile` subcommand: a checkpoint directory
+// or MLIR file at some stage in, the IR of a later stage (or, once codegen
+// lands, an artifact) out.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_TOOLS_MOEC_COMPILECOMMAND_H
+#define MOEC_TOOLS_MOEC_COMPILECOMMAND_H
+
+#include <string>
+#include <vector>
+
+namespace mlir::moec {
+
+/// What `moec compile` was asked to do, as given on the command line.
+struct CompileRequest {
+  std::string input;
+  std::string target;
+  std::string precision;
+  std::vector<std::string> fp8Classes;
+  /// graph | routed | tiled | ptx; empty means a full artifact.
+  std::string emit;
+  /// graph | routed | tiled for MLIR input; empty means graph.
+  std::string from;
+  std::string output;
+  bool progress = false;
+  bool printIRBeforeAll = false;
+  bool printIRAfterAll = false;
+  bool timing = false;
+  bool statistics = false;
+  bool printDebugInfo = false;
+};
+
+/// Runs `moec compile`; returns the process exit code (0 on success, 1 after
+/// printing an error).
+int runCompileCommand(const CompileRequest &request);
+
+} // namespace mlir::moec
+
+#endif // MOEC_TOOLS_MOEC_COMPILECOMMAND_H
