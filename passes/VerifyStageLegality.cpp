@@ -65,10 +65,12 @@ std::string illegalityReason(Operation *op, Stage stage) {
                       func::FuncDialect, tensor::TensorDialect>(dialect))
     return "";
   if (stage == Stage::Graph) {
-    if (isa<moe::BlockOp, moe::DequantizeOp>(op))
+    // FP8 checkpoints enter as dequantize (+ stack_experts for per-expert
+    // weights); precision folds them later.
+    if (isa<moe::BlockOp, moe::DequantizeOp, moe::StackExpertsOp>(op))
       return "";
-    return "only graph ops, moe.block and moe.dequantize are legal at the "
-           "graph stage";
+    return "only graph ops, moe.block, moe.dequantize and moe.stack_experts "
+           "are legal at the graph stage";
   }
   if (isa<moe::BlockOp>(op))
     return "expert routing must lower every moe.block before the routed "

@@ -124,13 +124,22 @@ static LogicalResult checkPromotion(Operation *op,
              << "block scaling along K (" << scaling.getReductionBlock()
              << ") must equal the " << interval
              << "-element promotion interval";
-    if (plan.k % interval != 0)
-      return emitTilingError(op, target)
-             << "block scaling needs K (" << plan.k
-             << ") to be a multiple of the " << interval
-             << "-element promotion interval";
+    // A K that is not a multiple of the interval ends in a partial block:
+    // its scale column is ceil-divided like the scale tensor's.
   }
   return success();
+}
+
+/// `config` with an output tile `tileN` columns wide (and an MMA no wider).
+static tile::GemmConfigAttr withTileN(tile::GemmConfigAttr config,
+                                      int64_t tileN) {
+  SmallVector<int64_t> tileShape(config.getTile());
+  SmallVector<int64_t> mmaShape(config.getMma());
+  tileShape[1] = tileN;
+  mmaShape[1] = std::min(mmaShape[1], tileN);
+  return tile::GemmConfigAttr::get(config.getContext(), tileShape, mmaShape,
+                                   config.getStages(), config.getWarpRoles(),
+                                   config.getPromoteEvery());
 }
 
 /// Rows of rhs sharing one scale row must not straddle tiles, nor (with
@@ -142,17 +151,23 @@ static LogicalResult planRhsScaleBlock(Operation *op,
   if (!plan.isFp8() || plan.rhsScaling.getKind() != moe::ScalingKind::Block)
     return success();
   int64_t block = plan.rhsScaling.getBlock()[0];
-  int64_t width = plan.outTileN;
-  if (plan.swiglu && plan.outCols % block != 0)
-    return emitTilingError(op, target) << "the swiglu halves (" << plan.outCols
-                                       << " rows each) are not aligned to the "
-                                       << block << "-row scale blocks of rhs";
-  if (!plan.swiglu)
-    width = plan.config.getTileN();
-  if (width % block != 0 && block % width != 0)
-    return emitTilingError(op, target)
-           << "tile rows of rhs (" << width << ") do not align with its "
-           << block << "-row scale blocks";
+  if (plan.swiglu && plan.outCols % block != 0) {
+    if (plan.outCols <= plan.outTileN && block % plan.outCols == 0) {
+      // Halves narrower than a scale block: one tile spans each half
+      // whole, so its gate rows and its up rows each sit in one block.
+      plan.outTileN = plan.outCols;
+      plan.config = withTileN(plan.config, 2 * plan.outCols);
+    } else {
+      // The up half starts inside a block: gather a scale per row.
+      plan.expandRhsScaleRows = true;
+      return success();
+    }
+  }
+  int64_t width = plan.swiglu ? plan.outTileN : plan.config.getTileN();
+  if (width % block != 0 && block % width != 0) {
+    plan.expandRhsScaleRows = true;
+    return success();
+  }
   plan.rhsScaleBlock = plan.swiglu ? std::min(width, block) : block;
   return success();
 }
@@ -211,6 +226,8 @@ private:
                 OpFoldResult cols);
   Value lhsScaleTile(OpFoldResult kBlock);
   Value rhsScaleTile(OpFoldResult kBlock);
+  Value gatherRowScales(OpFoldResult base, OpFoldResult count,
+                        OpFoldResult kBlock);
   Value kStep(Value k0, Value acc, Value zero);
 
   OpBuilder &b;
@@ -265,9 +282,39 @@ Value GemmTileBuilder::lhsScaleTile(OpFoldResult kBlock) {
   }
 }
 
+/// One scale per rhs row `[base, base + count)`: row r reads the scale of
+/// its block, `scale[r / blockRows, kBlock]`.
+Value GemmTileBuilder::gatherRowScales(OpFoldResult base, OpFoldResult count,
+                                       OpFoldResult kBlock) {
+  int64_t blockRows = plan.rhsScaling.getBlock()[0];
+  auto type = RankedTensorType::get(staticShape({count, b.getIndexAttr(1)}),
+                                    b.getF32Type());
+  SmallVector<Value> extents =
+      dynamicSizes(b, loc, type, {count, b.getIndexAttr(1)});
+  Value baseValue = getValueOrCreateConstantIndexOp(b, loc, base);
+  Value column = getValueOrCreateConstantIndexOp(b, loc, kBlock);
+  Value scales = operands.rhsScale;
+  return tensor::GenerateOp::create(
+      b, loc, type, extents, [&](OpBuilder &nb, Location nloc, ValueRange ij) {
+        AffineExpr d0 = nb.getAffineDimExpr(0), d1 = nb.getAffineDimExpr(1);
+        Value row = affine::AffineApplyOp::create(
+            nb, nloc, (d0 + d1).floorDiv(blockRows), ValueRange{ij[0], baseValue});
+        Value scale = tensor::ExtractOp::create(nb, nloc, scales,
+                                                ValueRange{row, column});
+        tensor::YieldOp::create(nb, nloc, scale);
+      });
+}
+
 /// The weight scales of this tile's rhs rows for K block `kBlock`.
 Value GemmTileBuilder::rhsScaleTile(OpFoldResult kBlock) {
   OpFoldResult one = b.getIndexAttr(1);
+  if (plan.expandRhsScaleRows) {
+    Value gate = gatherRowScales(rhsRange.gate, rhsRange.count, kBlock);
+    if (!plan.swiglu)
+      return gate;
+    Value up = gatherRowScales(rhsRange.up, rhsRange.count, kBlock);
+    return tensor::ConcatOp::create(b, loc, /*dim=*/0, ValueRange{gate, up});
+  }
   switch (plan.rhsScaling.getKind()) {
   case moe::ScalingKind::PerTensor:
     return operands.rhsScale;

@@ -40,6 +40,10 @@ struct GemmPlan {
   moe::ScalingAttr lhsScaling, rhsScaling;
   /// Accumulator columns per rhs scale row (`b_block` of tile.promote).
   int64_t rhsScaleBlock = 1;
+  /// Block scales whose blocks do not line up with the tile's rows (e.g.
+  /// an up half starting inside a 128-row block): the tile gathers one
+  /// scale per rhs row instead of one per block.
+  bool expandRhsScaleRows = false;
 
   bool isFp8() const { return static_cast<bool>(lhsScaling); }
 };

@@ -5,37 +5,6 @@
 
 // BAD-TARGET: error: unknown target 'gpu' for moec-tile, expected sm_90a or cpu
 
-// Block scales change every 128 elements of K: K must be whole blocks.
-func.func @block_k_not_multiple(%x: tensor<?x208xf8E4M3FN>, %w: tensor<256x208xf8E4M3FN>,
-                                %xs: tensor<?x2xf32>, %ws: tensor<2x2xf32>) -> tensor<?x256xbf16> {
-  // expected-error@+1 {{'moe.matmul' op cannot be tiled for sm_90a: block scaling needs K (208) to be a multiple of the 128-element promotion interval}}
-  %y = moe.matmul %x, %w scales(%xs, %ws) {lhs_scaling = #moe.scaling<block 1x128>, rhs_scaling = #moe.scaling<block 128x128>}
-    : tensor<?x208xf8E4M3FN>, tensor<256x208xf8E4M3FN>, tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x256xbf16>
-  return %y : tensor<?x256xbf16>
-}
-
-// -----
-
-// The up half starts at row 96, inside a 128-row scale block.
-func.func @swiglu_half_unaligned(%x: tensor<?x256xf8E4M3FN>, %w: tensor<192x256xf8E4M3FN>,
-                                 %xs: tensor<?x2xf32>, %ws: tensor<2x2xf32>) -> tensor<?x96xbf16> {
-  // expected-error@+1 {{'moe.matmul' op cannot be tiled for sm_90a: the swiglu halves (96 rows each) are not aligned to the 128-row scale blocks of rhs}}
-  %y = moe.matmul %x, %w scales(%xs, %ws) {epilogue = #moe.epilogue<swiglu>, lhs_scaling = #moe.scaling<block 1x128>, rhs_scaling = #moe.scaling<block 128x128>}
-    : tensor<?x256xf8E4M3FN>, tensor<192x256xf8E4M3FN>, tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x96xbf16>
-  return %y : tensor<?x96xbf16>
-}
-
-// -----
-
-// Grouped matmuls are checked the same way (experts 64 wide: halves of 32).
-func.func @grouped_swiglu_half_unaligned(%rows: tensor<?x128xf8E4M3FN>, %w: tensor<4x128x64xf8E4M3FN>, %offsets: tensor<5xi32>,
-                                         %rs: tensor<?x1xf32>, %ws: tensor<4x1x1xf32>) -> tensor<?x32xbf16> {
-  // expected-error@+1 {{'moe.grouped_matmul' op cannot be tiled for sm_90a: the swiglu halves (32 rows each) are not aligned to the 128-row scale blocks of rhs}}
-  %h = moe.grouped_matmul %rows, %w, %offsets scales(%rs, %ws)
-         {epilogue = #moe.epilogue<swiglu>, lhs_scaling = #moe.scaling<block 1x128>, rhs_scaling = #moe.scaling<block 128x128>}
-       : tensor<?x128xf8E4M3FN>, tensor<4x128x64xf8E4M3FN>, tensor<5xi32>, tensor<?x1xf32>, tensor<4x1x1xf32> -> tensor<?x32xbf16>
-  return %h : tensor<?x32xbf16>
-}
 
 // -----
 

@@ -28,6 +28,23 @@ func.func @fp8_checkpoint_weight(%w: tensor<32x64xf8E4M3FN>,
 
 // -----
 
+// Per-expert FP8 checkpoint weights are stacked into the fused layout.
+// CHECK-LABEL: func.func @fp8_per_expert_weights
+func.func @fp8_per_expert_weights(%w0: tensor<32x64xf8E4M3FN>, %s0: tensor<32x1xf32>,
+                                  %w1: tensor<32x64xf8E4M3FN>, %s1: tensor<32x1xf32>)
+    -> tensor<2x64x32xbf16> {
+  // CHECK: moe.stack_experts
+  %d0 = moe.dequantize %w0, %s0 {scaling = #moe.scaling<per_channel>}
+        : tensor<32x64xf8E4M3FN>, tensor<32x1xf32> -> tensor<32x64xbf16>
+  %d1 = moe.dequantize %w1, %s1 {scaling = #moe.scaling<per_channel>}
+        : tensor<32x64xf8E4M3FN>, tensor<32x1xf32> -> tensor<32x64xbf16>
+  %w = moe.stack_experts %d0, %d1 : tensor<32x64xbf16>, tensor<32x64xbf16>
+       -> tensor<2x64x32xbf16>
+  return %w : tensor<2x64x32xbf16>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @dense
 func.func @dense(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
   // CHECK: graph.rms_norm
@@ -42,7 +59,7 @@ func.func @dense(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
 
 func.func @routed_op(%x: tensor<?x64xf32>, %router: tensor<4x64xf32>)
     -> tensor<?x1xi32> {
-  // expected-error@+1 {{'moe.router_topk' is not legal at the graph stage: only graph ops, moe.block and moe.dequantize are legal at the graph stage}}
+  // expected-error@+1 {{'moe.router_topk' is not legal at the graph stage: only graph ops, moe.block, moe.dequantize and moe.stack_experts are legal at the graph stage}}
   %experts, %scores = moe.router_topk %x, %router {top_k = 1 : i64}
     : tensor<?x64xf32>, tensor<4x64xf32> -> tensor<?x1xi32>, tensor<?x1xf32>
   return %experts : tensor<?x1xi32>
