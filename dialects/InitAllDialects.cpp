@@ -1,6 +1,6 @@
 //===- InitAllDialects.cpp - registration of moec's dialects ----*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

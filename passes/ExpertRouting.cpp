@@ -10,12 +10,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/Passes.h"
 
 #define DEBUG_TYPE "moec-expert-routing"
 
@@ -70,10 +70,9 @@ struct LowerMoeBlock : OpRewritePattern<moe::BlockOp> {
         rewriter, loc, RankedTensorType::get({rows, hidden}, elementType),
         gateUp.getResult(), block.getDown(), dispatch.getExpertOffsets(),
         Value(), Value(), moe::Epilogue::None, nullptr, nullptr);
-    Value result = moe::CombineOp::create(rewriter, loc, inputType,
-                                          down.getResult(),
-                                          dispatch.getSourceRows(),
-                                          /*scores=*/Value(), topK);
+    Value result = moe::CombineOp::create(
+        rewriter, loc, inputType, down.getResult(), dispatch.getSourceRows(),
+        /*scores=*/Value(), topK);
     if (block.hasSharedExpert()) {
       auto shared = graph::MLPOp::create(
           rewriter, loc, inputType, block.getInput(), block.getSharedGate(),

@@ -11,12 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/Passes.h"
 
 #define DEBUG_TYPE "moec-fuse-gate-up"
 

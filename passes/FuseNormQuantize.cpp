@@ -10,10 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "passes/Passes.h"
 
 #define DEBUG_TYPE "moec-fuse-norm-quantize"
 

@@ -1,6 +1,6 @@
 //===- Passes.td - moec target-independent passes ----------*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

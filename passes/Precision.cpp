@@ -22,12 +22,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Moe/IR/MoeOps.h"
-#include "passes/PrecisionPolicy.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "passes/Passes.h"
+#include "passes/PrecisionPolicy.h"
 #include "llvm/ADT/SetVector.h"
 
 #define DEBUG_TYPE "moec-precision"

@@ -22,7 +22,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/PrecisionPolicy.h"
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeDialect.h"
@@ -30,6 +29,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "passes/PrecisionPolicy.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;

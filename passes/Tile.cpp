@@ -11,17 +11,17 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "dialects/Tile/IR/TileDialect.h"
-#include "passes/TargetDescription.h"
-#include "passes/TilePatterns/TilePatterns.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/Passes.h"
+#include "passes/TargetDescription.h"
+#include "passes/TilePatterns/TilePatterns.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #define DEBUG_TYPE "moec-tile"

@@ -1,6 +1,6 @@
 //===- VerifyStageLegality.cpp - stage boundary contract --------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "dialects/Tile/IR/TileDialect.h"
@@ -20,6 +19,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "passes/Passes.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #define DEBUG_TYPE "moec-verify-stage-legality"

@@ -1,6 +1,6 @@
 //===- Constraints.td - constraints shared by moec dialects -*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

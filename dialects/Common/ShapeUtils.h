@@ -1,6 +1,6 @@
 //===- ShapeUtils.h - shape helpers shared by moec verifiers ----*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -22,8 +22,7 @@ namespace mlir::moec {
 /// True when two dimensions may be equal at run time: either is dynamic or
 /// both are the same static size.
 inline bool dimsCompatible(int64_t lhs, int64_t rhs) {
-  return ShapedType::isDynamic(lhs) || ShapedType::isDynamic(rhs) ||
-         lhs == rhs;
+  return ShapedType::isDynamic(lhs) || ShapedType::isDynamic(rhs) || lhs == rhs;
 }
 
 /// Renders a dimension as MLIR prints it: `?` for dynamic.

@@ -1,6 +1,6 @@
 //===- JsonFields.cpp - Typed, diagnosed access to JSON objects -*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

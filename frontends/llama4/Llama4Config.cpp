@@ -1,6 +1,6 @@
 //===- Llama4Config.cpp - Llama 4 config.json reader -----------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -1,6 +1,6 @@
 //===- Llama4Importer.cpp - Llama 4 checkpoint to graph-level IR ---------===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -1,6 +1,6 @@
 //===- Llama4Importer.h - Llama 4 checkpoint to graph-level IR --*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

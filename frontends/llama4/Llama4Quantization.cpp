@@ -1,6 +1,6 @@
 //===- Llama4Quantization.cpp - FP8 schemes of Llama 4 checkpoints -------===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

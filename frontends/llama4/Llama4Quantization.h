@@ -1,6 +1,6 @@
 //===- Llama4Quantization.h - FP8 schemes of Llama 4 checkpoints -*- C++ -*-=//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -1,6 +1,6 @@
 //===- WeightCheck.cpp - Checkpoint tensors vs. the imported graph -------===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -1,6 +1,6 @@
 //===- WeightCheck.h - Checkpoint tensors vs. the imported graph -*- C++ -*-=//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -11,11 +11,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/TilePatterns/TilePatterns.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "passes/TilePatterns/TilePatterns.h"
 
 #include <cmath>
 #include <limits>

@@ -11,12 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/TilePatterns/TilePatterns.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "passes/TilePatterns/TilePatterns.h"
 
 using namespace mlir;
 using namespace mlir::moec;
@@ -297,8 +297,9 @@ Value GemmTileBuilder::gatherRowScales(OpFoldResult base, OpFoldResult count,
   return tensor::GenerateOp::create(
       b, loc, type, extents, [&](OpBuilder &nb, Location nloc, ValueRange ij) {
         AffineExpr d0 = nb.getAffineDimExpr(0), d1 = nb.getAffineDimExpr(1);
-        Value row = affine::AffineApplyOp::create(
-            nb, nloc, (d0 + d1).floorDiv(blockRows), ValueRange{ij[0], baseValue});
+        Value row = affine::AffineApplyOp::create(nb, nloc,
+                                                  (d0 + d1).floorDiv(blockRows),
+                                                  ValueRange{ij[0], baseValue});
         Value scale = tensor::ExtractOp::create(nb, nloc, scales,
                                                 ValueRange{row, column});
         tensor::YieldOp::create(nb, nloc, scale);

@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/TilePatterns/TilePatterns.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "passes/TilePatterns/TilePatterns.h"
 
 using namespace mlir;
 using namespace mlir::moec;

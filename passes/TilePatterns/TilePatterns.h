@@ -18,8 +18,8 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "dialects/Tile/IR/TileOps.h"
-#include "passes/TargetDescription.h"
 #include "mlir/IR/PatternMatch.h"
+#include "passes/TargetDescription.h"
 
 namespace mlir::moec::tiling {
 

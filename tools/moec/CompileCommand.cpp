@@ -13,14 +13,14 @@
 #include "tools/moec/CompileCommand.h"
 #include "dialects/InitAllDialects.h"
 #include "frontends/llama4/Llama4Importer.h"
-#include "passes/Passes.h"
-#include "passes/Pipelines.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "passes/Passes.h"
+#include "passes/Pipelines.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
@@ -81,14 +81,16 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
   if (request.target != "cpu" && request.target != "sm_90a")
     return fail("unknown --target '" + request.target +
                 "', expected cpu or sm_90a");
-  if (!llvm::is_contained({"f32", "bf16", "fp8-rowwise", "fp8-block",
-                           "fp8-tensor"},
-                          request.precision))
+  if (!llvm::is_contained(
+          {"f32", "bf16", "fp8-rowwise", "fp8-block", "fp8-tensor"},
+          request.precision))
     return fail("unknown --precision '" + request.precision +
                 "', expected f32, bf16, fp8-rowwise, fp8-block or fp8-tensor");
   if (emit < from)
-    return fail("--emit=" + request.emit + " is an earlier stage than the "
-                "input's (--from=" + request.from + ")");
+    return fail("--emit=" + request.emit +
+                " is an earlier stage than the "
+                "input's (--from=" +
+                request.from + ")");
   if (emit == Stage::Ptx)
     return fail("not implemented yet: --emit=ptx (Hopper code generation)");
   if (emit == Stage::Artifact)
@@ -187,9 +189,9 @@ int mlir::moec::runCompileCommand(const CompileRequest &request) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   Progress progress(request.progress);
 
-  OwningOpRef<ModuleOp> module = progress.step(
-      "loading " + request.input,
-      [&] { return loadInput(context, request, sourceMgr); });
+  OwningOpRef<ModuleOp> module = progress.step("loading " + request.input, [&] {
+    return loadInput(context, request, sourceMgr);
+  });
   if (!module)
     return 1;
 
@@ -198,9 +200,9 @@ int mlir::moec::runCompileCommand(const CompileRequest &request) {
   buildPipeline(pm, request, *from, *emit);
   if (pm.size() == 0)
     pm.addPass(createVerifyStageLegality({request.emit}));
-  LogicalResult lowered = progress.step(
-      "lowering to the " + request.emit + " stage",
-      [&] { return pm.run(*module); });
+  LogicalResult lowered =
+      progress.step("lowering to the " + request.emit + " stage",
+                    [&] { return pm.run(*module); });
   if (failed(lowered))
     return 1;
   return writeOutput(*module, request);

@@ -1,6 +1,6 @@
 //===- ImportCommand.cpp - `moec import` ------------------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

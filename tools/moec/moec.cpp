@@ -1,6 +1,6 @@
 //===- moec.cpp - the moec ahead-of-time compiler driver --------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -89,19 +89,16 @@ cl::opt<bool> compilePrintBefore("mlir-print-ir-before-all",
                                  cl::sub(compileCommand));
 cl::opt<bool> compilePrintAfter("mlir-print-ir-after-all",
                                 cl::desc("Print IR after each pass"),
-                                cl::cat(moecCategory),
-                                cl::sub(compileCommand));
+                                cl::cat(moecCategory), cl::sub(compileCommand));
 cl::opt<bool> compileTiming("mlir-timing",
                             cl::desc("Display execution times of passes"),
                             cl::cat(moecCategory), cl::sub(compileCommand));
 cl::opt<bool> compileStatistics("mlir-pass-statistics",
                                 cl::desc("Display pass statistics"),
-                                cl::cat(moecCategory),
-                                cl::sub(compileCommand));
+                                cl::cat(moecCategory), cl::sub(compileCommand));
 cl::opt<bool> compileDebugInfo("mlir-print-debuginfo",
                                cl::desc("Print locations with the IR"),
-                               cl::cat(moecCategory),
-                               cl::sub(compileCommand));
+                               cl::cat(moecCategory), cl::sub(compileCommand));
 
 cl::SubCommand
     emitKernelCommand("emit-kernel",

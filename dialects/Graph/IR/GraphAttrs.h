@@ -1,6 +1,6 @@
 //===- GraphAttrs.h - moec graph dialect attributes -------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- GraphAttrs.td - moec graph dialect attributes -------*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

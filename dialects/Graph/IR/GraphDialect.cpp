@@ -1,6 +1,6 @@
 //===- GraphDialect.cpp - moec graph dialect --------------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -88,12 +88,10 @@ void mlir::moec::graph::printF64Parameter(AsmPrinter &printer,
 // Llama3RopeScalingAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-Llama3RopeScalingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                              llvm::APFloat factorValue,
-                              llvm::APFloat lowFreqValue,
-                              llvm::APFloat highFreqValue,
-                              int64_t originalMaxPositionEmbeddings) {
+LogicalResult Llama3RopeScalingAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, llvm::APFloat factorValue,
+    llvm::APFloat lowFreqValue, llvm::APFloat highFreqValue,
+    int64_t originalMaxPositionEmbeddings) {
   double factor = factorValue.convertToDouble();
   double lowFreqFactor = lowFreqValue.convertToDouble();
   double highFreqFactor = highFreqValue.convertToDouble();

@@ -1,6 +1,6 @@
 //===- GraphDialect.td - moec graph dialect definition -----*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

@@ -1,6 +1,6 @@
 //===- GraphOps.cpp - moec graph dialect operations -------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -23,9 +23,8 @@ using namespace mlir::moec::graph;
 
 /// Checks that `result` is `[tokens, features]` with the input's token count
 /// and element type; `what` names the feature dimension in diagnostics.
-static LogicalResult verifyTokenResult(Operation *op, Value input,
-                                       Value result, int64_t features,
-                                       StringRef what) {
+static LogicalResult verifyTokenResult(Operation *op, Value input, Value result,
+                                       int64_t features, StringRef what) {
   auto inputType = cast<RankedTensorType>(input.getType());
   auto resultType = cast<RankedTensorType>(result.getType());
   if (inputType.getElementType() != resultType.getElementType())
@@ -48,9 +47,10 @@ static LogicalResult verifyTokenResult(Operation *op, Value input,
 static LogicalResult verifyTokenCount(Operation *op, Value tokens,
                                       Value perToken, StringRef name) {
   if (!dimsCompatible(dimOf(tokens, 0), dimOf(perToken, 0)))
-    return op->emitOpError() << name << " has " << dimToString(dimOf(perToken, 0))
-                             << " entries but there are "
-                             << dimToString(dimOf(tokens, 0)) << " tokens";
+    return op->emitOpError()
+           << name << " has " << dimToString(dimOf(perToken, 0))
+           << " entries but there are " << dimToString(dimOf(tokens, 0))
+           << " tokens";
   return success();
 }
 
@@ -86,10 +86,9 @@ LogicalResult EmbeddingOp::verify() {
            << " does not match the table element type "
            << tableType.getElementType();
   if (!dimsCompatible(tableType.getDimSize(1), resultType.getDimSize(1)))
-    return emitOpError("result has ")
-           << dimToString(resultType.getDimSize(1))
-           << " features but the table rows have "
-           << dimToString(tableType.getDimSize(1));
+    return emitOpError("result has ") << dimToString(resultType.getDimSize(1))
+                                      << " features but the table rows have "
+                                      << dimToString(tableType.getDimSize(1));
   return success();
 }
 
@@ -137,7 +136,8 @@ static LogicalResult verifyMask(AttentionOp op) {
     if (*chunkSize <= 0)
       return op.emitOpError("chunk_size must be positive, got ") << *chunkSize;
   } else if (chunkSize) {
-    return op.emitOpError("chunk_size is only valid with a chunked_causal mask");
+    return op.emitOpError(
+        "chunk_size is only valid with a chunked_causal mask");
   }
   return success();
 }
@@ -181,9 +181,8 @@ static LogicalResult verifyCache(AttentionOp op) {
   if (!keyCache)
     return success();
   int64_t kvWidth = op.getNumKvHeads() * op.getHeadDim();
-  for (auto [cache, updated] :
-       llvm::zip_equal(ValueRange{keyCache, valueCache},
-                       op.getUpdatedCaches())) {
+  for (auto [cache, updated] : llvm::zip_equal(ValueRange{keyCache, valueCache},
+                                               op.getUpdatedCaches())) {
     if (!dimsCompatible(dimOf(cache, 1), kvWidth))
       return op.emitOpError("cache has ")
              << dimToString(dimOf(cache, 1))
@@ -200,8 +199,8 @@ LogicalResult AttentionOp::verify() {
   if (failed(verifyMask(*this)) || failed(verifyHeads(*this)) ||
       failed(verifyCache(*this)))
     return failure();
-  return verifyTokenResult(*this, getQuery(), getResult(),
-                           dimOf(getQuery(), 1), "query features");
+  return verifyTokenResult(*this, getQuery(), getResult(), dimOf(getQuery(), 1),
+                           "query features");
 }
 
 //===----------------------------------------------------------------------===//

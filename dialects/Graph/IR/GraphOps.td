@@ -1,6 +1,6 @@
 //===- GraphOps.td - moec graph dialect operations ---------*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- MoeAttrs.h - moec moe dialect attributes -----------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

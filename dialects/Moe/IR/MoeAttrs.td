@@ -1,6 +1,6 @@
 //===- MoeAttrs.td - moec moe dialect attributes -----------*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 

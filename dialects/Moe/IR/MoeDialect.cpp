@@ -1,6 +1,6 @@
 //===- MoeDialect.cpp - moec moe dialect ------------------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -48,8 +48,8 @@ LogicalResult MoeDialect::verifyOperationAttribute(Operation *op,
   Attribute value = attribute.getValue();
   if (name == kOpClassAttrName) {
     if (!isa<OpClassAttr>(value))
-      return op->emitError("'") << name << "' must be a #moe.op_class, got "
-                                << value;
+      return op->emitError("'")
+             << name << "' must be a #moe.op_class, got " << value;
     return success();
   }
   if (name == kActivationScalingAttrName) {
@@ -85,8 +85,7 @@ Attribute ScalingAttr::parse(AsmParser &parser, Type) {
   std::optional<ScalingKind> kind = symbolizeScalingKind(keyword);
   if (!kind) {
     parser.emitError(loc, "unknown scaling granularity '")
-        << keyword
-        << "', expected per_tensor, per_channel, per_token or block";
+        << keyword << "', expected per_tensor, per_channel, per_token or block";
     return {};
   }
   // Sizes are parsed after every keyword, so that sizes on a granularity
@@ -97,8 +96,7 @@ Attribute ScalingAttr::parse(AsmParser &parser, Type) {
                                  /*withTrailingX=*/false) ||
        parser.parseGreater()))
     return {};
-  return parser.getChecked<ScalingAttr>(loc, parser.getContext(), *kind,
-                                        block);
+  return parser.getChecked<ScalingAttr>(loc, parser.getContext(), *kind, block);
 }
 
 void ScalingAttr::print(AsmPrinter &printer) const {
@@ -177,12 +175,12 @@ ScalingAttr::verifyScaleType(function_ref<InFlightDiagnostic()> emitError,
                        << " must be one of its last two dimensions";
   SmallVector<int64_t> expected =
       getScaleShape(dataType.getShape(), static_cast<unsigned>(reductionDim));
-  bool matches = scaleType.getRank() == rank &&
-                 llvm::all_of(llvm::zip_equal(expected, scaleType.getShape()),
-                              [](auto dims) {
-                                return dimsCompatible(std::get<0>(dims),
-                                                      std::get<1>(dims));
-                              });
+  bool matches =
+      scaleType.getRank() == rank &&
+      llvm::all_of(
+          llvm::zip_equal(expected, scaleType.getShape()), [](auto dims) {
+            return dimsCompatible(std::get<0>(dims), std::get<1>(dims));
+          });
   if (!matches)
     return emitError() << operand << " scale " << scaleType << " does not fit "
                        << *this << " scaling of " << dataType

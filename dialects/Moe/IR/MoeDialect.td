@@ -1,6 +1,6 @@
 //===- MoeDialect.td - moec mixture-of-experts dialect -----*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //

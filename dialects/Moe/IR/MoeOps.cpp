@@ -1,6 +1,6 @@
 //===- MoeOps.cpp - moec moe dialect operations -----------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 //
@@ -26,17 +26,15 @@ using namespace mlir::moec::moe;
 static LogicalResult verifyShape(Operation *op, StringRef name, Value value,
                                  ArrayRef<int64_t> expected) {
   auto type = cast<RankedTensorType>(value.getType());
-  bool matches = type.getRank() == static_cast<int64_t>(expected.size()) &&
-                 llvm::all_of(llvm::zip_equal(type.getShape(), expected),
-                              [](auto dims) {
-                                return dimsCompatible(std::get<0>(dims),
-                                                      std::get<1>(dims));
-                              });
+  bool matches =
+      type.getRank() == static_cast<int64_t>(expected.size()) &&
+      llvm::all_of(llvm::zip_equal(type.getShape(), expected), [](auto dims) {
+        return dimsCompatible(std::get<0>(dims), std::get<1>(dims));
+      });
   if (matches)
     return success();
-  InFlightDiagnostic diag = op->emitOpError()
-                            << name << " has type " << type
-                            << ", expected shape [";
+  InFlightDiagnostic diag = op->emitOpError() << name << " has type " << type
+                                              << ", expected shape [";
   llvm::interleaveComma(expected, diag,
                         [&](int64_t dim) { diag << dimToString(dim); });
   return diag << "]";
@@ -242,10 +240,10 @@ static LogicalResult verifyScales(MatmulOp op, int64_t rhsReductionDim) {
   ScalingAttr lhs = *op.getLhsScaling(), rhs = *op.getRhsScaling();
   auto emit = [&] { return op.emitOpError(); };
   if (failed(verifyScalingPair(op, lhs, rhs)) ||
-      failed(lhs.verifyScaleType(emit, "lhs", op.getLhs().getType(),
-                                 cast<RankedTensorType>(
-                                     op.getLhsScale().getType()),
-                                 /*reductionDim=*/1)))
+      failed(lhs.verifyScaleType(
+          emit, "lhs", op.getLhs().getType(),
+          cast<RankedTensorType>(op.getLhsScale().getType()),
+          /*reductionDim=*/1)))
     return failure();
   return rhs.verifyScaleType(emit, "rhs", op.getRhs().getType(),
                              cast<RankedTensorType>(op.getRhsScale().getType()),
@@ -328,13 +326,13 @@ LogicalResult CombineOp::verify() {
   int64_t topK = getTopK();
   int64_t expectedRows = mulDims(tokens, topK);
   if (!dimsCompatible(rows, expectedRows))
-    return emitOpError("has ") << rows << " rows, expected tokens x top_k = "
-                               << expectedRows;
+    return emitOpError("has ")
+           << rows << " rows, expected tokens x top_k = " << expectedRows;
   if (failed(verifyShape(*this, "source_rows", getSourceRows(), {rows})) ||
       failed(verifySameElementType(*this, getRows(), getResult())))
     return failure();
-  if (getScores() && failed(verifyShape(*this, "scores", getScores(),
-                                        {tokens, topK})))
+  if (getScores() &&
+      failed(verifyShape(*this, "scores", getScores(), {tokens, topK})))
     return failure();
   return verifyShape(*this, "result", getResult(),
                      {tokens, dimOf(getRows(), 1)});

@@ -1,6 +1,6 @@
 //===- MoeOps.h - moec moe dialect operations -------------------*- C++ -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,8 +9,8 @@
 
 #include "dialects/Moe/IR/MoeAttrs.h"
 #include "dialects/Moe/IR/MoeDialect.h"
-#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 

@@ -1,6 +1,6 @@
 //===- MoeOps.td - moec moe dialect operations -------------*- tablegen -*-===//
 //
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
 
