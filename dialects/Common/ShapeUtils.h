@@ -13,6 +13,7 @@
 #define MOEC_DIALECTS_COMMON_SHAPEUTILS_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -34,6 +35,11 @@ inline std::string dimToString(int64_t dim) {
 inline int64_t dimOf(Value value, unsigned dim) {
   return llvm::cast<RankedTensorType>(value.getType()).getDimSize(dim);
 }
+
+/// Emits "<name> has type T, expected shape [..]" on `op` unless `value`'s
+/// shape is compatible with `expected` (dynamic sizes match anything).
+LogicalResult verifyShape(Operation *op, StringRef name, Value value,
+                          ArrayRef<int64_t> expected);
 
 } // namespace mlir::moec
 

@@ -21,25 +21,6 @@ using namespace mlir::moec::moe;
 #define GET_OP_CLASSES
 #include "dialects/Moe/IR/MoeOps.cpp.inc"
 
-/// Emits "<name> has shape [..], expected [..]" unless `value`'s shape is
-/// compatible with `expected`.
-static LogicalResult verifyShape(Operation *op, StringRef name, Value value,
-                                 ArrayRef<int64_t> expected) {
-  auto type = cast<RankedTensorType>(value.getType());
-  bool matches =
-      type.getRank() == static_cast<int64_t>(expected.size()) &&
-      llvm::all_of(llvm::zip_equal(type.getShape(), expected), [](auto dims) {
-        return dimsCompatible(std::get<0>(dims), std::get<1>(dims));
-      });
-  if (matches)
-    return success();
-  InFlightDiagnostic diag = op->emitOpError() << name << " has type " << type
-                                              << ", expected shape [";
-  llvm::interleaveComma(expected, diag,
-                        [&](int64_t dim) { diag << dimToString(dim); });
-  return diag << "]";
-}
-
 /// Emits an error unless `result` has the element type of `input`.
 static LogicalResult verifySameElementType(Operation *op, Value input,
                                            Value result) {

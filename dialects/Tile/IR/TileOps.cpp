@@ -22,25 +22,6 @@ using namespace mlir::moec::tile;
 #define GET_OP_CLASSES
 #include "dialects/Tile/IR/TileOps.cpp.inc"
 
-/// Emits "<name> has type T, expected shape [..]" unless `value`'s shape is
-/// compatible with `expected` (dynamic sizes match anything).
-static LogicalResult verifyShape(Operation *op, StringRef name, Value value,
-                                 ArrayRef<int64_t> expected) {
-  auto type = cast<RankedTensorType>(value.getType());
-  bool matches =
-      type.getRank() == static_cast<int64_t>(expected.size()) &&
-      llvm::all_of(llvm::zip_equal(type.getShape(), expected), [](auto dims) {
-        return dimsCompatible(std::get<0>(dims), std::get<1>(dims));
-      });
-  if (matches)
-    return success();
-  InFlightDiagnostic diag = op->emitOpError() << name << " has type " << type
-                                              << ", expected shape [";
-  llvm::interleaveComma(expected, diag,
-                        [&](int64_t dim) { diag << dimToString(dim); });
-  return diag << "]";
-}
-
 /// `ceil(size / block)`, dynamic when `size` is.
 static int64_t ceilDivDim(int64_t size, int64_t block) {
   return ShapedType::isDynamic(size) ? size : (size + block - 1) / block;
