@@ -103,7 +103,8 @@ int64_t Sm90aDescription::chooseTileN(const GemmShape &shape, int64_t tileM) {
   int64_t widest = isFp8(shape.elementType) ? 128 : 256;
   SmallVector<int64_t, 3> candidates;
   for (int64_t width = widest; width >= 64; width /= 2)
-    if (width <= llvm::alignTo(shape.n, 64) || width == 64)
+    if (width <= static_cast<int64_t>(llvm::alignTo(shape.n, 64)) ||
+        width == 64)
       candidates.push_back(width);
   if (ShapedType::isDynamic(shape.m))
     return candidates.front();

@@ -104,15 +104,16 @@ QueryBlockBuilder::keyRange(Value q0, OpFoldResult qSize) {
   } else {
     hi = affine::makeComposedFoldedAffineApply(b, loc, d0 + d1, {q0, qSize});
   }
-  std::optional<int64_t> chunk = op.getChunkSize();
   if (op.getMask() != graph::MaskKind::ChunkedCausal)
     return {b.getIndexAttr(0), hi};
+  // The verifier guarantees a chunk size on chunked masks.
+  int64_t chunk = *op.getChunkSize();
   Value first = extractIndex(b, loc, positions, q0);
   OpFoldResult base = cached
                           ? OpFoldResult(b.getIndexAttr(0))
                           : extractIndex(b, loc, positions, b.getIndexAttr(0));
   AffineMap chunkStart = AffineMap::get(
-      2, 0, {d0.floorDiv(*chunk) * *chunk - d1, b.getAffineConstantExpr(0)},
+      2, 0, {d0.floorDiv(chunk) * chunk - d1, b.getAffineConstantExpr(0)},
       b.getContext());
   OpFoldResult lo =
       affine::makeComposedFoldedAffineMax(b, loc, chunkStart, {first, base});
