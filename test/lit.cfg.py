@@ -31,6 +31,20 @@ tool_dirs = [config.moec_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["moec-opt", "moec", "moec-run", "FileCheck", "not", "count"], tool_dirs)
 
+# mlir-runner JIT-runs modules lowered by moec-cpu-lower-to-llvm in the CPU
+# code generator's execution tests (test/codegen/cpu/exec-*.mlir):
+# %mlir_runner, %mlir_runner_utils and %mlir_c_runner_utils (the print and
+# memref helpers), available as the `mlir-runner` feature.
+_runner = os.path.join(config.llvm_tools_dir, "mlir-runner")
+_runner_libs = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+_runner_utils = os.path.join(_runner_libs, "libmlir_runner_utils.so")
+_c_runner_utils = os.path.join(_runner_libs, "libmlir_c_runner_utils.so")
+if all(os.path.exists(p) for p in (_runner, _runner_utils, _c_runner_utils)):
+    config.available_features.add("mlir-runner")
+    config.substitutions.append(("%mlir_runner_utils", _runner_utils))
+    config.substitutions.append(("%mlir_c_runner_utils", _c_runner_utils))
+    config.substitutions.append(("%mlir_runner", _runner))
+
 # ptxas assembles generated PTX where the CUDA toolkit is installed.
 if config.moec_ptxas and os.path.exists(config.moec_ptxas):
     config.available_features.add("ptxas")

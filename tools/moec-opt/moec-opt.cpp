@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/Passes.h"
 #include "dialects/InitAllDialects.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -17,7 +18,9 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::moec::registerAllDialects(registry);
+  mlir::moec::cpu::registerCpuCodegenDialects(registry);
   mlir::moec::registerAllPasses();
+  mlir::moec::cpu::registerCpuCodegenPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moec optimizer driver\n", registry));
 }
