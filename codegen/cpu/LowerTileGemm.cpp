@@ -47,10 +47,16 @@ struct I32Builder {
   Value c(int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
   }
-  Value andI(Value x, int64_t m) { return arith::AndIOp::create(b, loc, x, c(m)); }
+  Value andI(Value x, int64_t m) {
+    return arith::AndIOp::create(b, loc, x, c(m));
+  }
   Value orI(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-  Value shl(Value x, int64_t s) { return arith::ShLIOp::create(b, loc, x, c(s)); }
-  Value shr(Value x, int64_t s) { return arith::ShRUIOp::create(b, loc, x, c(s)); }
+  Value shl(Value x, int64_t s) {
+    return arith::ShLIOp::create(b, loc, x, c(s));
+  }
+  Value shr(Value x, int64_t s) {
+    return arith::ShRUIOp::create(b, loc, x, c(s));
+  }
   Value eq(Value x, int64_t v) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, c(v));
   }
@@ -200,9 +206,9 @@ static Value lowerEpilogue(RewriterBase &rw, tile::EpilogueOp op) {
     SmallVector<OpFoldResult> zeros(2, rw.getIndexAttr(0));
     SmallVector<OpFoldResult> ones(2, rw.getIndexAttr(1));
     SmallVector<OpFoldResult> upOffsets = {rw.getIndexAttr(0), sizes[1]};
-    inputs = {tensor::ExtractSliceOp::create(rw, loc, acc, zeros, sizes, ones),
-              tensor::ExtractSliceOp::create(rw, loc, acc, upOffsets, sizes,
-                                             ones)};
+    inputs = {
+        tensor::ExtractSliceOp::create(rw, loc, acc, zeros, sizes, ones),
+        tensor::ExtractSliceOp::create(rw, loc, acc, upOffsets, sizes, ones)};
   }
   if (Value residual = op.getResidual())
     inputs.push_back(residual);
@@ -234,9 +240,10 @@ static Value lowerTransposeWeight(RewriterBase &rw,
       tensor::getMixedSizes(rw, loc, op.getInput());
   int64_t rank = sizes.size();
   std::swap(sizes[rank - 1], sizes[rank - 2]);
-  Value init = tensor::EmptyOp::create(rw, loc, sizes,
-                                       op.getType().getElementType());
-  SmallVector<int64_t> permutation = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  Value init =
+      tensor::EmptyOp::create(rw, loc, sizes, op.getType().getElementType());
+  SmallVector<int64_t> permutation =
+      llvm::to_vector(llvm::seq<int64_t>(0, rank));
   std::swap(permutation[rank - 1], permutation[rank - 2]);
   auto transpose =
       linalg::TransposeOp::create(rw, loc, op.getInput(), init, permutation);

@@ -16,12 +16,12 @@
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
@@ -40,7 +40,9 @@ using namespace mlir::moec;
 void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
                                       const CpuLowerToLLVMOptions &options) {
   // GEMM tile ops become linalg on tensors, which bufferization understands.
+  pm.addPass(createCpuLowerElementwise());
   pm.addPass(createCpuLowerTileGemm());
+  pm.addPass(createCpuLowerTileAttention());
   pm.addPass(createCanonicalizerPass());
   // Whole-module bufferization; function arguments and results get
   // identity-layout memrefs, the ABI the runtime passes buffers in.
