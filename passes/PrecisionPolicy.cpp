@@ -102,13 +102,18 @@ bool PrecisionPolicy::computesInFp8(moe::OpClass opClass) const {
   return fp8Classes.test(static_cast<unsigned>(opClass));
 }
 
-moe::ScalingAttr
-PrecisionPolicy::getActivationScaling(MLIRContext *context) const {
+/// The granularity an FP8 precision gives activations (`weight` false) or
+/// weights; null for f32 and bf16.
+static moe::ScalingAttr schemeScaling(MLIRContext *context, Precision precision,
+                                      bool weight) {
   switch (precision) {
   case Precision::FP8Rowwise:
-    return moe::ScalingAttr::get(context, moe::ScalingKind::PerToken, {});
+    return moe::ScalingAttr::get(
+        context,
+        weight ? moe::ScalingKind::PerChannel : moe::ScalingKind::PerToken, {});
   case Precision::FP8Block:
-    return moe::ScalingAttr::get(context, moe::ScalingKind::Block, {1, 128});
+    return moe::ScalingAttr::get(context, moe::ScalingKind::Block,
+                                 {weight ? 128 : 1, 128});
   case Precision::FP8Tensor:
     return moe::ScalingAttr::get(context, moe::ScalingKind::PerTensor, {});
   case Precision::F32:
@@ -118,17 +123,11 @@ PrecisionPolicy::getActivationScaling(MLIRContext *context) const {
   return nullptr;
 }
 
+moe::ScalingAttr
+PrecisionPolicy::getActivationScaling(MLIRContext *context) const {
+  return schemeScaling(context, precision, /*weight=*/false);
+}
+
 moe::ScalingAttr PrecisionPolicy::getWeightScaling(MLIRContext *context) const {
-  switch (precision) {
-  case Precision::FP8Rowwise:
-    return moe::ScalingAttr::get(context, moe::ScalingKind::PerChannel, {});
-  case Precision::FP8Block:
-    return moe::ScalingAttr::get(context, moe::ScalingKind::Block, {128, 128});
-  case Precision::FP8Tensor:
-    return moe::ScalingAttr::get(context, moe::ScalingKind::PerTensor, {});
-  case Precision::F32:
-  case Precision::BF16:
-    break;
-  }
-  return nullptr;
+  return schemeScaling(context, precision, /*weight=*/true);
 }

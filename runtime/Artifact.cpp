@@ -114,7 +114,8 @@ static absl::Status checkStructure(const uint8_t *bytes, uint64_t size,
     return artifactError(
         where, strCat("the artifact records ", recorded,
                       " bytes after its 4-byte size prefix but the file "
-                      "holds ", size - 4, " (truncated or extended file?)"));
+                      "holds ",
+                      size - 4, " (truncated or extended file?)"));
   std::optional<uint32_t> version = peekSchemaVersion(bytes + 4, size - 4);
   if (!version)
     return artifactError(where, "malformed artifact: the root table lies "
@@ -290,7 +291,8 @@ void Decoder::tma(const fb::TmaDescriptor &t, const std::string &field,
   out.globalStrides = vec<uint64_t>(t.global_strides());
   out.boxDims = vec<uint32_t>(t.box_dims());
   out.elementStrides = vec<uint32_t>(t.element_strides());
-  out.swizzle = enumValue(t.swizzle(), TmaSwizzle::Bytes128, field + ".swizzle");
+  out.swizzle =
+      enumValue(t.swizzle(), TmaSwizzle::Bytes128, field + ".swizzle");
   out.interleave =
       enumValue(t.interleave(), TmaInterleave::Bytes32, field + ".interleave");
   out.l2Promotion = enumValue(t.l2_promotion(), TmaL2Promotion::Bytes256,
@@ -380,8 +382,7 @@ static absl::Status decodeArtifact(const fb::Artifact &root,
       d.launch(*l, out.launches.emplace_back());
   if (root.tma_descriptors())
     for (uint32_t i = 0; i < root.tma_descriptors()->size(); ++i)
-      d.tma(*root.tma_descriptors()->Get(i),
-            strCat("tma_descriptors[", i, "]"),
+      d.tma(*root.tma_descriptors()->Get(i), strCat("tma_descriptors[", i, "]"),
             out.tmaDescriptors.emplace_back());
   d.plan(*root.prefill(), "prefill", out.prefill);
   d.plan(*root.decode(), "decode", out.decode);
@@ -397,311 +398,6 @@ static absl::Status decodeArtifact(const fb::Artifact &root,
       d.kvLayer(*root.kv_cache()->Get(i), strCat("kv_cache[", i, "]"),
                 out.kvCache.emplace_back());
   return d.status;
-}
-
-//===----------------------------------------------------------------------===//
-// Semantic checks
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// Runs the semantic checks, keeping the first failure.
-class Validator {
-public:
-  Validator(const ArtifactContents &contents, std::string_view where)
-      : c(contents), where(where) {}
-
-  absl::Status status = absl::OkStatus();
-
-  /// Records "<where>: <field>: <message>" unless `ok`; returns `ok`.
-  bool check(bool ok, const std::string &field, std::string_view message) {
-    if (!ok && status.ok())
-      status = artifactError(where, strCat(field, ": ", message));
-    return ok;
-  }
-
-  /// Checks that `index` of `field` is below `count` elements of `what`.
-  bool checkIndex(uint64_t index, size_t count, const std::string &field,
-                  std::string_view what) {
-    return check(index < count, field,
-                 strCat("index ", index, " is out of range (the artifact has ",
-                        count, " ", what, ")"));
-  }
-
-  void config();
-  void kernels();
-  void binding(const Binding &b, const std::string &field);
-  void tma();
-  void plan(PlanKind kind, const std::string &name);
-  void bufferPlan();
-  void buffer(const BufferSpec &b, const std::string &field);
-  void weights();
-  void weight(const WeightEntry &w, const std::string &field);
-  void kvCache();
-
-private:
-  const ArtifactContents &c;
-  std::string_view where;
-};
-} // namespace
-
-void Validator::config() {
-  const ModelConfig &m = c.config;
-  check(m.vocabSize > 0 && m.hiddenSize > 0 && m.numLayers > 0 &&
-            m.numAttentionHeads > 0 && m.numKeyValueHeads > 0 && m.headDim > 0,
-        "config", "vocab_size, hidden_size, num_layers, num_attention_heads, "
-                  "num_key_value_heads and head_dim must all be positive");
-  check(m.numKeyValueHeads == 0 ||
-            m.numAttentionHeads % m.numKeyValueHeads == 0,
-        "config.num_key_value_heads",
-        strCat(m.numKeyValueHeads, " does not divide num_attention_heads ",
-               m.numAttentionHeads));
-  check(m.layerUsesRope.size() == m.numLayers, "config.layer_uses_rope",
-        strCat("has ", m.layerUsesRope.size(), " entries, expected num_layers ",
-               m.numLayers));
-  check(m.layerIsMoe.size() == m.numLayers, "config.layer_is_moe",
-        strCat("has ", m.layerIsMoe.size(), " entries, expected num_layers ",
-               m.numLayers));
-  bool anyMoe = false;
-  for (bool moe : m.layerIsMoe)
-    anyMoe |= moe;
-  check(!anyMoe || (m.numExpertsPerTok > 0 &&
-                    m.numExpertsPerTok <= m.numLocalExperts),
-        "config.num_experts_per_tok",
-        strCat(m.numExpertsPerTok, " must be in [1, num_local_experts = ",
-               m.numLocalExperts, "] when a layer is MoE"));
-  check(m.ropeTheta > 0 && m.rmsNormEps > 0, "config",
-        "rope_theta and rms_norm_eps must be positive");
-  auto tokenOk = [&](int32_t id) { return id >= 0 && uint32_t(id) < m.vocabSize; };
-  check(m.bosTokenId == -1 || tokenOk(m.bosTokenId), "config.bos_token_id",
-        strCat(m.bosTokenId, " is outside the vocabulary"));
-  for (int32_t id : m.eosTokenIds)
-    check(tokenOk(id), "config.eos_token_ids",
-          strCat(id, " is outside the vocabulary of ", m.vocabSize));
-  for (int32_t id : m.stopTokenIds)
-    check(tokenOk(id), "config.stop_token_ids",
-          strCat(id, " is outside the vocabulary of ", m.vocabSize));
-}
-
-void Validator::kernels() {
-  absl::flat_hash_map<std::string, size_t> names;
-  for (size_t i = 0; i < c.kernels.size(); ++i) {
-    const Kernel &k = c.kernels[i];
-    std::string field = strCat("kernels[", i, "]");
-    check(!k.name.empty() && !k.target.empty() && !k.bytes.empty(), field,
-          "name, target and bytes must be non-empty");
-    auto [it, inserted] = names.emplace(k.name, i);
-    check(inserted, field + ".name",
-          strCat("'", k.name, "' is also the name of kernels[", it->second,
-                 "]"));
-  }
-  for (size_t i = 0; i < c.launches.size(); ++i) {
-    const LaunchConfig &l = c.launches[i];
-    std::string field = strCat("launches[", i, "]");
-    check(!l.kernelName.empty(), field + ".kernel_name", "is empty");
-    for (const Dim3 &d : {l.grid, l.block, l.cluster})
-      check(d.x > 0 && d.y > 0 && d.z > 0, field,
-            "grid, block and cluster dimensions must be positive");
-  }
-}
-
-void Validator::binding(const Binding &b, const std::string &field) {
-  std::string indexField = field + ".index";
-  switch (b.kind) {
-  case BindingKind::ArenaBuffer:
-    checkIndex(b.index, c.bufferPlan.buffers.size(), indexField,
-               "arena buffers");
-    break;
-  case BindingKind::Weight:
-    checkIndex(b.index, c.weights.tensors.size(), indexField,
-               "weight manifest entries");
-    break;
-  case BindingKind::KvCacheKeys:
-  case BindingKind::KvCacheValues:
-    checkIndex(b.index, c.kvCache.size(), indexField, "KV-cache layers");
-    break;
-  case BindingKind::TmaDescriptor:
-    checkIndex(b.index, c.tmaDescriptors.size(), indexField,
-               "TMA descriptors");
-    break;
-  default:
-    break;
-  }
-}
-
-void Validator::tma() {
-  for (size_t i = 0; i < c.tmaDescriptors.size(); ++i) {
-    const TmaDescriptor &t = c.tmaDescriptors[i];
-    std::string field = strCat("tma_descriptors[", i, "]");
-    binding(t.tensor, field + ".tensor");
-    if (!check(t.rank >= 1 && t.rank <= 5, field + ".rank",
-               strCat(t.rank, " is not in [1, 5]")))
-      continue;
-    check(t.globalDims.size() == t.rank && t.boxDims.size() == t.rank &&
-              t.globalStrides.size() == t.rank - 1 &&
-              (t.elementStrides.empty() || t.elementStrides.size() == t.rank),
-          field, "global_dims, box_dims (and element_strides) need rank "
-                 "entries, global_strides rank - 1");
-    for (uint64_t d : t.globalDims)
-      check(d > 0, field + ".global_dims", "dimensions must be positive");
-    for (uint32_t d : t.boxDims)
-      check(d > 0 && d <= 256, field + ".box_dims",
-            strCat(d, " is not in [1, 256]"));
-    for (uint32_t d : t.elementStrides)
-      check(d > 0 && d <= 8, field + ".element_strides",
-            strCat(d, " is not in [1, 8]"));
-  }
-}
-
-void Validator::plan(PlanKind kind, const std::string &name) {
-  const ExecutionPlan &p = c.plan(kind);
-  for (size_t i = 0; i < p.steps.size(); ++i) {
-    const PlanStep &s = p.steps[i];
-    std::string field = strCat(name, ".steps[", i, "]");
-    checkIndex(s.kernel, c.kernels.size(), field + ".kernel", "kernels");
-    checkIndex(s.launch, c.launches.size(), field + ".launch", "launches");
-    for (size_t a = 0; a < s.args.size(); ++a)
-      binding(s.args[a], strCat(field, ".args[", a, "]"));
-  }
-}
-
-void Validator::buffer(const BufferSpec &b, const std::string &field) {
-  const BufferPlan &p = c.bufferPlan;
-  uint64_t align = p.alignment;
-  check(align == 0 || (b.offset.base % align == 0 &&
-                       b.offset.perToken % align == 0),
-        field + ".offset", strCat("is not a multiple of the alignment ", align));
-  check(b.size.base > 0 || b.size.perToken > 0, field + ".size",
-        "is zero for every token count");
-  // Offsets, sizes and the arena size are affine in T, so a buffer that fits
-  // at T = 1 and T = max_tokens fits for every T in between.
-  for (uint64_t tokens : {uint64_t(1), uint64_t(p.maxTokens)}) {
-    std::optional<uint64_t> offset = b.offset.at(tokens);
-    std::optional<uint64_t> size = b.size.at(tokens);
-    std::optional<uint64_t> arena = p.arenaSize.at(tokens);
-    uint64_t end = 0;
-    if (!check(offset && size && arena &&
-                   !__builtin_add_overflow(*offset, *size, &end),
-               field, strCat("offset + size overflows at ", tokens, " tokens")))
-      return;
-    check(end <= *arena, field,
-          strCat("bytes [", *offset, ", ", end, ") at ", tokens,
-                 " tokens run past the arena of ", *arena, " bytes"));
-  }
-  for (size_t i = 0; i < b.live.size(); ++i) {
-    const Liveness &l = b.live[i];
-    size_t steps = c.plan(l.plan).steps.size();
-    check(l.firstStep <= l.lastStep && l.lastStep < steps,
-          strCat(field, ".live[", i, "]"),
-          strCat("steps [", l.firstStep, ", ", l.lastStep,
-                 "] are not an interval inside the ",
-                 l.plan == PlanKind::Prefill ? "prefill" : "decode",
-                 " plan's ", steps, " steps"));
-  }
-}
-
-void Validator::bufferPlan() {
-  const BufferPlan &p = c.bufferPlan;
-  check(p.maxTokens > 0, "buffer_plan.max_tokens", "must be positive");
-  check(p.alignment > 0 && (p.alignment & (p.alignment - 1)) == 0,
-        "buffer_plan.alignment",
-        strCat(p.alignment, " is not a power of two"));
-  check(p.arenaSize.at(p.maxTokens).has_value(), "buffer_plan.arena_size",
-        "overflows at max_tokens");
-  absl::flat_hash_map<std::string, size_t> names;
-  for (size_t i = 0; i < p.buffers.size(); ++i) {
-    std::string field = strCat("buffer_plan.buffers[", i, "]");
-    auto [it, inserted] = names.emplace(p.buffers[i].name, i);
-    check(inserted, field + ".name",
-          strCat("'", p.buffers[i].name, "' is also the name of buffers[",
-                 it->second, "]"));
-    buffer(p.buffers[i], field);
-  }
-}
-
-void Validator::weight(const WeightEntry &w, const std::string &field) {
-  check(!w.name.empty(), field + ".name", "is empty");
-  uint64_t bytes = dtypeSize(w.dtype);
-  for (int64_t d : w.shape)
-    if (!check(d > 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes),
-               field + ".shape",
-               strCat("dimension ", d, " of '", w.name,
-                      "' is not positive or the size overflows")))
-      return;
-  check(bytes == w.byteSize, field + ".byte_size",
-        strCat(w.byteSize, " for '", w.name, "' does not match shape x dtype (",
-               bytes, " bytes)"));
-  uint64_t end = 0;
-  check(!__builtin_add_overflow(w.byteOffset, w.byteSize, &end) &&
-            end <= c.weights.packedSize,
-        field + ".byte_offset",
-        strCat("'", w.name, "' at bytes [", w.byteOffset, ", +", w.byteSize,
-               ") runs past the packed weights (", c.weights.packedSize,
-               " bytes)"));
-  if (!w.scale)
-    return;
-  bool block = w.scale->granularity == ScaleGranularity::Block;
-  check(block != w.scale->blockDims.empty(), field + ".scale.block_dims",
-        "must be given exactly for block granularity");
-  for (int64_t d : w.scale->blockDims)
-    check(d > 0, field + ".scale.block_dims", "dimensions must be positive");
-  check(w.scale->tensor != w.name, field + ".scale.tensor",
-        "a tensor cannot be its own scale");
-}
-
-void Validator::weights() {
-  const WeightManifest &m = c.weights;
-  check(!m.packedFile.empty(), "weights.packed_file", "is empty");
-  absl::flat_hash_map<std::string, size_t> names;
-  for (size_t i = 0; i < m.tensors.size(); ++i) {
-    std::string field = strCat("weights.tensors[", i, "]");
-    auto [it, inserted] = names.emplace(m.tensors[i].name, i);
-    check(inserted, field + ".name",
-          strCat("'", m.tensors[i].name, "' is also the name of tensors[",
-                 it->second, "]"));
-    weight(m.tensors[i], field);
-  }
-  for (size_t i = 0; i < m.tensors.size(); ++i)
-    if (m.tensors[i].scale)
-      check(names.contains(m.tensors[i].scale->tensor),
-            strCat("weights.tensors[", i, "].scale.tensor"),
-            strCat("'", m.tensors[i].scale->tensor,
-                   "' is not in the weight manifest"));
-}
-
-void Validator::kvCache() {
-  check(c.kvCache.size() == c.config.numLayers, "kv_cache",
-        strCat("has ", c.kvCache.size(), " layers, expected num_layers ",
-               c.config.numLayers));
-  for (size_t i = 0; i < c.kvCache.size(); ++i) {
-    const KvCacheLayer &l = c.kvCache[i];
-    std::string field = strCat("kv_cache[", i, "]");
-    check(l.kvHeads > 0 && l.headDim > 0, field,
-          "kv_heads and head_dim must be positive");
-    if (l.kind == KvCacheKind::Full)
-      check(l.maxPositions > 0, field + ".max_positions",
-            "must be positive for a full cache");
-    else
-      check(l.chunkWindow > 0, field + ".chunk_window",
-            "must be positive for a chunked cache");
-  }
-}
-
-absl::Status validateArtifact(const ArtifactContents &contents,
-                              std::string_view where) {
-  if (contents.schemaVersion != kArtifactSchemaVersion)
-    return artifactError(where, strCat("schema_version is ",
-                                       contents.schemaVersion, ", expected ",
-                                       kArtifactSchemaVersion));
-  Validator v(contents, where);
-  v.config();
-  v.kernels();
-  v.tma();
-  v.plan(PlanKind::Prefill, "prefill");
-  v.plan(PlanKind::Decode, "decode");
-  v.bufferPlan();
-  v.weights();
-  v.kvCache();
-  return v.status;
 }
 
 //===----------------------------------------------------------------------===//
@@ -734,8 +430,8 @@ void Artifact::release() {
 }
 
 absl::StatusOr<Artifact> Artifact::decodeOwned(Artifact result) {
-  if (absl::Status s = checkStructure(result.bytes, result.size,
-                                      result.filePath);
+  if (absl::Status s =
+          checkStructure(result.bytes, result.size, result.filePath);
       !s.ok())
     return s;
   const fb::Artifact *root = fb::GetSizePrefixedArtifact(result.bytes);
@@ -794,8 +490,8 @@ static std::string formatShape(absl::Span<const int64_t> shape) {
 absl::Status checkWeightsAgainstManifest(const Artifact &artifact,
                                          const SafetensorsFile &weights) {
   const WeightManifest &m = artifact.manifest();
-  std::string where = strCat(weights.path(), " (packed weights of ",
-                             artifact.path(), ")");
+  std::string where =
+      strCat(weights.path(), " (packed weights of ", artifact.path(), ")");
   uint64_t dataSize = weights.fileSize() - weights.dataAreaOffset();
   if (dataSize != m.packedSize)
     return artifactError(where, strCat("data area is ", dataSize,
@@ -804,23 +500,22 @@ absl::Status checkWeightsAgainstManifest(const Artifact &artifact,
   for (const WeightEntry &w : m.tensors) {
     const TensorInfo *t = weights.find(w.name);
     if (!t)
-      return artifactError(where, strCat("tensor '", w.name,
-                                         "' of the manifest is missing"));
+      return artifactError(
+          where, strCat("tensor '", w.name, "' of the manifest is missing"));
     if (t->dtype != w.dtype)
       return artifactError(
-          where, strCat("tensor '", w.name, "': dtype is ",
-                        dtypeName(t->dtype), " but the manifest records ",
-                        dtypeName(w.dtype)));
+          where, strCat("tensor '", w.name, "': dtype is ", dtypeName(t->dtype),
+                        " but the manifest records ", dtypeName(w.dtype)));
     if (t->shape != w.shape)
       return artifactError(where, strCat("tensor '", w.name, "': shape is ",
                                          formatShape(t->shape),
                                          " but the manifest records ",
                                          formatShape(w.shape)));
     if (t->byteOffset != w.byteOffset || t->byteSize != w.byteSize)
-      return artifactError(
-          where, strCat("tensor '", w.name, "': bytes [", t->byteOffset, ", +",
-                        t->byteSize, ") but the manifest records [",
-                        w.byteOffset, ", +", w.byteSize, ")"));
+      return artifactError(where, strCat("tensor '", w.name, "': bytes [",
+                                         t->byteOffset, ", +", t->byteSize,
+                                         ") but the manifest records [",
+                                         w.byteOffset, ", +", w.byteSize, ")"));
   }
   return absl::OkStatus();
 }

@@ -9,14 +9,14 @@
 // schema in runtime/schema/artifact.fbs) and its loader.
 //
 // Loading checks, in order and before anything else is read: the file size,
-// the "MOEC" file identifier, the size prefix against the file size, the schema version (read with explicit bounds
-// checks so that a mismatch is reported even when the layout changed), the
-// FlatBuffers verifier (with depth and table limits), enum values, and then
-// every semantic rule: cross-references in range (plan steps' kernels,
-// launches and bindings; liveness intervals; scale tensors), positive
-// dimensions, weights inside the packed-weights data area, buffers inside
-// the arena for every token count, unique names. Every error names the file
-// and the offending field.
+// the "MOEC" file identifier, the size prefix against the file size, the schema
+// version (read with explicit bounds checks so that a mismatch is reported even
+// when the layout changed), the FlatBuffers verifier (with depth and table
+// limits), enum values, and then every semantic rule: cross-references in range
+// (plan steps' kernels, launches and bindings; liveness intervals; scale
+// tensors), positive dimensions, weights inside the packed-weights data area,
+// buffers inside the arena for every token count, unique names. Every error
+// names the file and the offending field.
 //
 // The same plain structs are what ArtifactBuilder (runtime/ArtifactBuilder.h)
 // serializes, and validateArtifact runs before writing too.
@@ -206,7 +206,12 @@ enum class WeightLayout : uint8_t {
   Tiled,
 };
 
-enum class ScaleGranularity : uint8_t { PerTensor, PerChannel, PerToken, Block };
+enum class ScaleGranularity : uint8_t {
+  PerTensor,
+  PerChannel,
+  PerToken,
+  Block
+};
 
 struct WeightScale {
   /// Another manifest entry.
@@ -279,8 +284,8 @@ public:
   /// Maps, verifies and decodes the artifact at `path`.
   static absl::StatusOr<Artifact> load(std::string path);
   /// Same as load on a copy of `bytes`; `name` stands for the path in errors.
-  static absl::StatusOr<Artifact> loadFromBuffer(std::string name,
-                                                 absl::Span<const uint8_t> bytes);
+  static absl::StatusOr<Artifact>
+  loadFromBuffer(std::string name, absl::Span<const uint8_t> bytes);
 
   Artifact(Artifact &&other) noexcept;
   Artifact &operator=(Artifact &&other) noexcept;

@@ -124,8 +124,8 @@ static Offset<fb::ExecutionPlan> buildPlan(FlatBufferBuilder &fbb,
     std::vector<Offset<fb::Binding>> args;
     for (const Binding &a : s.args)
       args.push_back(buildBinding(fbb, a));
-    steps.push_back(fb::CreatePlanStep(fbb, s.kernel, s.launch,
-                                       fbb.CreateVector(args)));
+    steps.push_back(
+        fb::CreatePlanStep(fbb, s.kernel, s.launch, fbb.CreateVector(args)));
   }
   return fb::CreateExecutionPlan(fbb, fbb.CreateVector(steps));
 }
@@ -191,8 +191,8 @@ static Tables buildTables(FlatBufferBuilder &fbb, const ArtifactContents &c) {
   std::vector<Offset<fb::Kernel>> kernels;
   for (const Kernel &k : c.kernels)
     kernels.push_back(fb::CreateKernel(
-        fbb, fbb.CreateString(k.name),
-        static_cast<fb::KernelKind>(raw(k.kind)), fbb.CreateString(k.target),
+        fbb, fbb.CreateString(k.name), static_cast<fb::KernelKind>(raw(k.kind)),
+        fbb.CreateString(k.target),
         fbb.CreateVector(k.bytes.data(), k.bytes.size())));
   std::vector<Offset<fb::LaunchConfig>> launches;
   for (const LaunchConfig &l : c.launches) {
@@ -235,10 +235,10 @@ absl::StatusOr<std::string> serializeArtifact(const ArtifactContents &contents,
   auto decode = buildPlan(fbb, contents.decode);
   auto bufferPlan = buildBufferPlan(fbb, contents.bufferPlan);
   auto manifest = buildManifest(fbb, contents.weights);
-  auto root = fb::CreateArtifact(
-      fbb, contents.schemaVersion, compilerVersion, config, tables.kernels,
-      tables.launches, tables.tma, prefill, decode, bufferPlan, manifest,
-      tables.kvCache);
+  auto root =
+      fb::CreateArtifact(fbb, contents.schemaVersion, compilerVersion, config,
+                         tables.kernels, tables.launches, tables.tma, prefill,
+                         decode, bufferPlan, manifest, tables.kvCache);
   fb::FinishSizePrefixedArtifactBuffer(fbb, root);
   return std::string(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
                      fbb.GetSize());
@@ -255,8 +255,8 @@ absl::Status writeArtifact(const ArtifactContents &contents,
   size_t written = std::fwrite(bytes->data(), 1, bytes->size(), file);
   int writeErrno = errno;
   if (std::fclose(file) != 0 || written != bytes->size())
-    return makeFileError(written != bytes->size() ? writeErrno : errno,
-                         "write", path);
+    return makeFileError(written != bytes->size() ? writeErrno : errno, "write",
+                         path);
   return absl::OkStatus();
 }
 

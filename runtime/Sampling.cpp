@@ -28,8 +28,8 @@ absl::Status validateSamplingParams(const SamplingParams &params) {
         strCat("sampling: temperature ", params.temperature,
                " is invalid (must be >= 0 and finite; 0 is greedy)"));
   if (!(params.topP > 0.0f && params.topP <= 1.0f))
-    return absl::InvalidArgumentError(strCat(
-        "sampling: top_p ", params.topP, " is outside (0, 1]"));
+    return absl::InvalidArgumentError(
+        strCat("sampling: top_p ", params.topP, " is outside (0, 1]"));
   return absl::OkStatus();
 }
 
@@ -77,9 +77,8 @@ absl::StatusOr<int32_t> sampleToken(absl::Span<const float> logits,
     probs[i] = std::exp((double(logits[i]) - maxLogit) / params.temperature);
   std::vector<int32_t> order(logits.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return probs[a] > probs[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return probs[a] > probs[b]; });
   double total = std::accumulate(probs.begin(), probs.end(), 0.0);
   // The nucleus: the shortest prefix of `order` whose mass reaches top_p.
   double target = double(params.topP) * total, mass = 0.0;

@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/LowerElementwise.h"
+#include "codegen/cpu/ElementConversion.h"
 #include "codegen/cpu/Passes.h"
 #include "dialects/Graph/IR/GraphAttrs.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -35,90 +37,6 @@ namespace mlir::moec::cpu {
 using namespace mlir;
 using namespace mlir::moec;
 using utils::IteratorType;
-
-namespace mlir::moec::cpu::detail {
-Value widenElementToF32(OpBuilder &b, Location loc, Value v);
-Value lowerQuantizeValue(RewriterBase &rw, Location loc, Value input,
-                         moe::ScalingAttr scaling, unsigned reductionDim,
-                         RankedTensorType resultType,
-                         RankedTensorType scaleType, Value &scaleOut);
-Value lowerDequantize(RewriterBase &rw, moe::DequantizeOp op);
-} // namespace mlir::moec::cpu::detail
-
-/// Widens a float element to f32 (exactly for f16/bf16; f8E4M3FN and
-/// f8E5M2 go through bitcasts so no f8 arithmetic reaches LLVM).
-Value cpu::detail::widenElementToF32(OpBuilder &b, Location loc, Value v) {
-  Type type = v.getType();
-  if (type.isF32())
-    return v;
-  if (isa<Float8E4M3FNType, Float8E5M2Type>(type)) {
-    // Decode through f16, which holds every e4m3fn/e5m2 value exactly:
-    // e5m2 is the top byte of an f16; e4m3fn is rebuilt from its fields.
-    bool e4m3 = isa<Float8E4M3FNType>(type);
-    Value byte = arith::BitcastOp::create(b, loc, b.getI8Type(), v);
-    Value bits = arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
-    auto c = [&](int64_t x) -> Value {
-      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(x));
-    };
-    auto andI = [&](Value x, int64_t m) -> Value {
-      return arith::AndIOp::create(b, loc, x, c(m));
-    };
-    auto shr = [&](Value x, int64_t s) -> Value {
-      return arith::ShRUIOp::create(b, loc, x, c(s));
-    };
-    int manBits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
-    Value exp = andI(shr(bits, manBits), (1 << (7 - manBits)) - 1);
-    Value man = andI(bits, (1 << manBits) - 1);
-    // |v| = (exp ? 2^manBits + man : man) * 2^(max(exp,1) - bias - manBits)
-    Value isSub =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, exp, c(0));
-    Value sig = arith::SelectOp::create(
-        b, loc, isSub, man, arith::OrIOp::create(b, loc, man, c(1 << manBits)));
-    Value e = arith::SelectOp::create(b, loc, isSub, c(1), exp);
-    // 2^(e - bias - manBits) as f32 bits: (e - bias - manBits + 127) << 23.
-    Value pow2 = arith::ShLIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, e, c(127 - bias - manBits)),
-        c(23));
-    Value mag = arith::MulFOp::create(
-        b, loc, arith::UIToFPOp::create(b, loc, b.getF32Type(), sig),
-        arith::BitcastOp::create(b, loc, b.getF32Type(), pow2));
-    Value special =
-        e4m3 ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                     andI(bits, 0x7f), c(0x7f))
-             : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, exp,
-                                     c(0x1f));
-    Value specialF =
-        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(std::nanf("")));
-    if (!e4m3) {
-      Value inf =
-          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(INFINITY));
-      Value isInf =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, man, c(0));
-      specialF = arith::SelectOp::create(b, loc, isInf, inf, specialF);
-    }
-    mag = arith::SelectOp::create(b, loc, special, specialF, mag);
-    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                      andI(bits, 0x80), c(0));
-    Value negated = arith::NegFOp::create(b, loc, mag);
-    return arith::SelectOp::create(b, loc, neg, negated, mag);
-  }
-  if (type.getIntOrFloatBitWidth() > 32)
-    return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
-
-/// Rounds an f32 to `type` (a no-op for f32).
-static Value roundTo(OpBuilder &b, Location loc, Value v, Type type) {
-  if (type.isF32())
-    return v;
-  if (type.getIntOrFloatBitWidth() > 32)
-    return arith::ExtFOp::create(b, loc, type, v);
-  return arith::TruncFOp::create(b, loc, type, v);
-}
-
-static Value f32Const(OpBuilder &b, Location loc, float v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-}
 
 /// `result[t, h] = table[ids[t], h]` for ids in `[0, vocab)`, zeros otherwise:
 /// an out-of-range id reads row 0 (never out of bounds) and its row is
@@ -182,7 +100,7 @@ static Value buildRmsNorm(RewriterBase &rw, Location loc, Value input,
   AffineMap row = AffineMap::get(2, 0, {t}, ctx);
   AffineMap col = AffineMap::get(2, 0, {k}, ctx);
   Value sumEmpty = tensor::EmptyOp::create(rw, loc, sizes[0], f32);
-  Value zero = f32Const(rw, loc, 0.0f);
+  Value zero = cpu::f32Constant(rw, loc, 0.0f);
   Value sumInit = linalg::FillOp::create(rw, loc, zero, sumEmpty).getResult(0);
   auto sumSq = linalg::GenericOp::create(
       rw, loc, sumEmpty.getType(), ValueRange{input}, ValueRange{sumInit},
@@ -190,7 +108,7 @@ static Value buildRmsNorm(RewriterBase &rw, Location loc, Value input,
       SmallVector<IteratorType>{IteratorType::parallel,
                                 IteratorType::reduction},
       [](OpBuilder &b, Location loc, ValueRange args) {
-        Value x = cpu::detail::widenElementToF32(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value sq = arith::MulFOp::create(b, loc, x, x);
         Value sum = arith::AddFOp::create(b, loc, args[1], sq);
         linalg::YieldOp::create(b, loc, sum);
@@ -206,18 +124,20 @@ static Value buildRmsNorm(RewriterBase &rw, Location loc, Value input,
       ValueRange{empty}, SmallVector<AffineMap>{identity, row, col, identity},
       SmallVector<IteratorType>(2, IteratorType::parallel),
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value x = cpu::detail::widenElementToF32(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value mean = arith::DivFOp::create(b, loc, args[1], features);
         Value var = arith::AddFOp::create(
-            b, loc, mean, f32Const(b, loc, static_cast<float>(epsilon)));
-        Value inv = arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0f),
-                                          math::SqrtOp::create(b, loc, var));
+            b, loc, mean,
+            cpu::f32Constant(b, loc, static_cast<float>(epsilon)));
+        Value inv =
+            arith::DivFOp::create(b, loc, cpu::f32Constant(b, loc, 1.0f),
+                                  math::SqrtOp::create(b, loc, var));
         Value n = arith::MulFOp::create(b, loc, x, inv);
-        n = cpu::detail::widenElementToF32(b, loc,
-                                           roundTo(b, loc, n, inputElement));
-        Value w = cpu::detail::widenElementToF32(b, loc, args[2]);
+        n = cpu::widenToF32(b, loc, cpu::roundFromF32(b, loc, n, inputElement));
+        Value w = cpu::widenToF32(b, loc, args[2]);
         Value y = arith::MulFOp::create(b, loc, n, w);
-        linalg::YieldOp::create(b, loc, roundTo(b, loc, y, elementType));
+        linalg::YieldOp::create(b, loc,
+                                cpu::roundFromF32(b, loc, y, elementType));
       });
   Value result = generic.getResult(0);
   if (result.getType() != resultType)
@@ -298,9 +218,9 @@ static Value lowerRope(RewriterBase &rw, graph::RopeOp op) {
         Value pair = arith::DivUIOp::create(
             b, loc, arith::RemUIOp::create(b, loc, col, cIdx(headDim)),
             cIdx(2));
-        Value a = cpu::detail::widenElementToF32(
+        Value a = cpu::widenToF32(
             b, loc, tensor::ExtractOp::create(b, loc, input, {row, evenCol}));
-        Value bv = cpu::detail::widenElementToF32(
+        Value bv = cpu::widenToF32(
             b, loc, tensor::ExtractOp::create(b, loc, input, {row, oddCol}));
         Value freq = tensor::ExtractOp::create(b, loc, invFreq, pair);
         Value pos = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[0]);
@@ -316,7 +236,8 @@ static Value lowerRope(RewriterBase &rw, graph::RopeOp op) {
         Value isOdd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                             odd, cIdx(0));
         Value out = arith::SelectOp::create(b, loc, isOdd, oddOut, evenOut);
-        linalg::YieldOp::create(b, loc, roundTo(b, loc, out, elementType));
+        linalg::YieldOp::create(b, loc,
+                                cpu::roundFromF32(b, loc, out, elementType));
       });
   Value result = generic.getResult(0);
   if (result.getType() != resultType)

@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ElementConversion.h"
+#include "codegen/cpu/LowerElementwise.h"
 #include "dialects/Moe/IR/MoeOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -26,15 +28,6 @@
 using namespace mlir;
 using namespace mlir::moec;
 using utils::IteratorType;
-
-namespace mlir::moec::cpu::detail {
-Value widenElementToF32(OpBuilder &b, Location loc, Value v);
-Value lowerQuantizeValue(RewriterBase &rw, Location loc, Value input,
-                         moe::ScalingAttr scaling, unsigned reductionDim,
-                         RankedTensorType resultType,
-                         RankedTensorType scaleType, Value &scaleOut);
-Value lowerDequantize(RewriterBase &rw, moe::DequantizeOp op);
-} // namespace mlir::moec::cpu::detail
 
 namespace {
 /// i32 scalar helpers for the bit-level encoding.
@@ -194,7 +187,7 @@ Value cpu::detail::lowerQuantizeValue(RewriterBase &rw, Location loc,
       rw, loc, sEmpty.getType(), ValueRange{input}, ValueRange{amaxInit},
       SmallVector<AffineMap>{identity, toScale}, reduce,
       [](OpBuilder &b, Location loc, ValueRange args) {
-        Value x = cpu::detail::widenElementToF32(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value a = math::AbsFOp::create(b, loc, x);
         Value m = arith::MaximumFOp::create(b, loc, args[1], a);
         linalg::YieldOp::create(b, loc, m);
@@ -225,7 +218,7 @@ Value cpu::detail::lowerQuantizeValue(RewriterBase &rw, Location loc,
       ValueRange{qEmpty}, SmallVector<AffineMap>{identity, toScale, identity},
       SmallVector<IteratorType>(rank, IteratorType::parallel),
       [](OpBuilder &b, Location loc, ValueRange args) {
-        Value x = cpu::detail::widenElementToF32(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value q = arith::DivFOp::create(b, loc, x, args[1]);
         linalg::YieldOp::create(b, loc, encodeE4M3FN(b, loc, q));
       });
@@ -258,7 +251,7 @@ Value cpu::detail::lowerDequantize(RewriterBase &rw, moe::DequantizeOp op) {
       ValueRange{empty}, SmallVector<AffineMap>{identity, toScale, identity},
       SmallVector<IteratorType>(rank, IteratorType::parallel),
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value x = cpu::detail::widenElementToF32(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value y = arith::MulFOp::create(b, loc, x, args[1]);
         if (elementType.getIntOrFloatBitWidth() > 32)
           y = arith::ExtFOp::create(b, loc, elementType, y);

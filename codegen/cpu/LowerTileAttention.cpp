@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ElementConversion.h"
 #include "codegen/cpu/Passes.h"
 #include "dialects/Tile/IR/TileDialect.h"
 #include "dialects/Tile/IR/TileOps.h"
@@ -42,22 +43,6 @@ static bool isSupportedFloat(Type type) {
   return type.isF32() || type.isBF16() || type.isF16();
 }
 
-static Value f32Const(OpBuilder &b, Location loc, float v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-}
-
-static Value widen(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
-
-static Value narrow(OpBuilder &b, Location loc, Value v, Type type) {
-  if (type.isF32())
-    return v;
-  return arith::TruncFOp::create(b, loc, type, v);
-}
-
 /// An empty tensor with the shape of `dims` of `like` (in order) and
 /// element type `element`.
 static Value emptyLike(OpBuilder &b, Location loc, Value like,
@@ -70,7 +55,8 @@ static Value emptyLike(OpBuilder &b, Location loc, Value like,
 }
 
 static Value fill(OpBuilder &b, Location loc, Value init, float v) {
-  return linalg::FillOp::create(b, loc, f32Const(b, loc, v), init).getResult(0);
+  return linalg::FillOp::create(b, loc, cpu::f32Constant(b, loc, v), init)
+      .getResult(0);
 }
 
 /// A linalg.generic of `rank` loops with the given maps (inputs, then the
@@ -128,7 +114,7 @@ static Value lowerHeadRMSNorm(RewriterBase &rw, tile::HeadRMSNormOp op) {
       rw, loc, expanded, sumInit, {full, perHead},
       {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
       [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-        Value x = widen(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         Value sq = arith::MulFOp::create(b, loc, x, x);
         return arith::AddFOp::create(b, loc, args[1], sq);
       });
@@ -138,16 +124,18 @@ static Value lowerHeadRMSNorm(RewriterBase &rw, tile::HeadRMSNormOp op) {
       rw, loc, ValueRange{expanded, sumSq}, outInit, {full, perHead, full},
       SmallVector<IteratorType>(3, IteratorType::parallel),
       [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-        Value x = widen(b, loc, args[0]);
+        Value x = cpu::widenToF32(b, loc, args[0]);
         // mean = sum / D, as np.mean divides the f32 sum.
         Value mean = arith::DivFOp::create(
-            b, loc, args[1], f32Const(b, loc, static_cast<float>(headDim)));
-        Value var =
-            arith::AddFOp::create(b, loc, mean, f32Const(b, loc, epsilon));
+            b, loc, args[1],
+            cpu::f32Constant(b, loc, static_cast<float>(headDim)));
+        Value var = arith::AddFOp::create(b, loc, mean,
+                                          cpu::f32Constant(b, loc, epsilon));
         Value root = math::SqrtOp::create(b, loc, var);
-        Value inv = arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0f), root);
+        Value inv =
+            arith::DivFOp::create(b, loc, cpu::f32Constant(b, loc, 1.0f), root);
         Value y = arith::MulFOp::create(b, loc, x, inv);
-        return narrow(b, loc, y, element);
+        return cpu::roundFromF32(b, loc, y, element);
       });
   return tensor::CollapseShapeOp::create(rw, loc, type, normalized,
                                          reassociation);
@@ -173,14 +161,17 @@ static Value lowerTemperatureScale(RewriterBase &rw,
       SmallVector<IteratorType>(2, IteratorType::parallel),
       [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
         Value p = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[1]);
-        p = arith::AddFOp::create(b, loc, p, f32Const(b, loc, 1.0f));
-        p = arith::DivFOp::create(b, loc, p, f32Const(b, loc, floorScale));
+        p = arith::AddFOp::create(b, loc, p, cpu::f32Constant(b, loc, 1.0f));
+        p = arith::DivFOp::create(b, loc, p,
+                                  cpu::f32Constant(b, loc, floorScale));
         p = math::FloorOp::create(b, loc, p);
         p = math::Log1pOp::create(b, loc, p);
-        p = arith::MulFOp::create(b, loc, p, f32Const(b, loc, attnScale));
-        p = arith::AddFOp::create(b, loc, p, f32Const(b, loc, 1.0f));
-        Value y = arith::MulFOp::create(b, loc, widen(b, loc, args[0]), p);
-        return narrow(b, loc, y, element);
+        p = arith::MulFOp::create(b, loc, p,
+                                  cpu::f32Constant(b, loc, attnScale));
+        p = arith::AddFOp::create(b, loc, p, cpu::f32Constant(b, loc, 1.0f));
+        Value y =
+            arith::MulFOp::create(b, loc, cpu::widenToF32(b, loc, args[0]), p);
+        return cpu::roundFromF32(b, loc, y, element);
       });
 }
 
@@ -253,10 +244,10 @@ static SmallVector<Value> lowerFlashStep(RewriterBase &rw,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, kc, qc);
           hidden = arith::OrIOp::create(b, loc, hidden, other);
         }
-        Value scaled =
-            arith::MulFOp::create(b, loc, args[0], f32Const(b, loc, scale));
-        return arith::SelectOp::create(b, loc, hidden, f32Const(b, loc, negInf),
-                                       scaled);
+        Value scaled = arith::MulFOp::create(b, loc, args[0],
+                                             cpu::f32Constant(b, loc, scale));
+        return arith::SelectOp::create(
+            b, loc, hidden, cpu::f32Constant(b, loc, negInf), scaled);
       });
 
   // 2. rowmax(s) into a fresh row, new_max = max(max, rowmax) recomputed
@@ -273,9 +264,10 @@ static SmallVector<Value> lowerFlashStep(RewriterBase &rw,
   auto safeExp = [negInf](OpBuilder &b, Location loc, Value x,
                           Value m) -> Value {
     Value isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
-                                          f32Const(b, loc, negInf));
+                                          cpu::f32Constant(b, loc, negInf));
     Value e = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, m));
-    return arith::SelectOp::create(b, loc, isEmpty, f32Const(b, loc, 0.0f), e);
+    return arith::SelectOp::create(b, loc, isEmpty,
+                                   cpu::f32Constant(b, loc, 0.0f), e);
   };
   // c = exp(max - new_max) or 0.
   Value correction =
@@ -323,8 +315,8 @@ static SmallVector<Value> lowerFlashStep(RewriterBase &rw,
        AffineMap::get(3, 0, {di, dd}, ctx)},
       {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
       [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-        Value prod =
-            arith::MulFOp::create(b, loc, args[0], widen(b, loc, args[1]));
+        Value prod = arith::MulFOp::create(b, loc, args[0],
+                                           cpu::widenToF32(b, loc, args[1]));
         return arith::AddFOp::create(b, loc, args[2], prod);
       });
   Value newAcc =
@@ -358,7 +350,7 @@ static Value lowerFlashFinalize(RewriterBase &rw, tile::FlashFinalizeOp op) {
                  SmallVector<IteratorType>(2, IteratorType::parallel),
                  [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
                    Value y = arith::DivFOp::create(b, loc, args[0], args[1]);
-                   return narrow(b, loc, y, element);
+                   return cpu::roundFromF32(b, loc, y, element);
                  });
 }
 

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ElementConversion.h"
 #include "codegen/cpu/Passes.h"
 #include "dialects/Tile/IR/TileDialect.h"
 #include "dialects/Tile/IR/TileOps.h"
@@ -35,89 +36,7 @@ namespace mlir::moec::cpu {
 using namespace mlir;
 using namespace mlir::moec;
 
-namespace {
-
 using utils::IteratorType;
-
-/// Integer arithmetic on i32 scalars, for bit-level decoding.
-struct I32Builder {
-  OpBuilder &b;
-  Location loc;
-
-  Value c(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-  }
-  Value andI(Value x, int64_t m) {
-    return arith::AndIOp::create(b, loc, x, c(m));
-  }
-  Value orI(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-  Value shl(Value x, int64_t s) {
-    return arith::ShLIOp::create(b, loc, x, c(s));
-  }
-  Value shr(Value x, int64_t s) {
-    return arith::ShRUIOp::create(b, loc, x, c(s));
-  }
-  Value eq(Value x, int64_t v) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, c(v));
-  }
-  Value select(Value cond, Value t, Value f) {
-    return arith::SelectOp::create(b, loc, cond, t, f);
-  }
-};
-
-} // namespace
-
-/// Decodes one FP8 element (`f8E4M3FN` or `f8E5M2`) to f32 from its bits.
-/// Every FP8 value is exactly representable in f32: normals rebias the
-/// exponent and left-align the mantissa, subnormals are `man * 2^(1 - bias -
-/// manBits)` (an exact product), and the special encodings become f32 NaN
-/// (e4m3fn: S.1111.111) or infinity/NaN (e5m2: exponent all ones).
-static Value decodeFp8(OpBuilder &b, Location loc, Value v, bool isE4M3FN) {
-  int manBits = isE4M3FN ? 3 : 2, expBits = 7 - manBits;
-  int bias = isE4M3FN ? 7 : 15;
-  I32Builder ib{b, loc};
-  Value byte = arith::BitcastOp::create(b, loc, b.getI8Type(), v);
-  Value bits = arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
-  Value sign = ib.shl(ib.andI(bits, 0x80), 24);
-  Value exp = ib.andI(ib.shr(bits, manBits), (1 << expBits) - 1);
-  Value man = ib.andI(bits, (1 << manBits) - 1);
-  Value rebiased = arith::AddIOp::create(b, loc, exp, ib.c(127 - bias));
-  Value normal = ib.orI(sign, ib.shl(rebiased, 23));
-  normal = ib.orI(normal, ib.shl(man, 23 - manBits));
-  Value manF = arith::UIToFPOp::create(b, loc, b.getF32Type(), man);
-  Value unit = arith::ConstantOp::create(
-      b, loc, b.getF32FloatAttr(std::ldexp(1.0f, 1 - bias - manBits)));
-  Value subF = arith::MulFOp::create(b, loc, manF, unit);
-  Value subBits = arith::BitcastOp::create(b, loc, b.getI32Type(), subF);
-  Value sub = ib.orI(sign, subBits);
-  Value isSubnormal = ib.eq(exp, 0);
-  Value value = ib.select(isSubnormal, sub, normal);
-  Value special, specialBits;
-  if (isE4M3FN) {
-    special = ib.eq(ib.andI(bits, 0x7f), 0x7f);
-    specialBits = ib.orI(sign, ib.c(0x7fc00000));
-  } else {
-    special = ib.eq(exp, 0x1f);
-    Value isInf = ib.eq(man, 0);
-    Value payload = ib.select(isInf, ib.c(0), ib.c(0x400000));
-    specialBits = ib.orI(sign, ib.c(0x7f800000));
-    specialBits = ib.orI(specialBits, payload);
-  }
-  value = ib.select(special, specialBits, value);
-  return arith::BitcastOp::create(b, loc, b.getF32Type(), value);
-}
-
-/// Widens an element of an MMA operand or residual to f32, exactly.
-static Value widenToF32(OpBuilder &b, Location loc, Value v) {
-  Type type = v.getType();
-  if (type.isF32())
-    return v;
-  if (isa<Float8E4M3FNType>(type))
-    return decodeFp8(b, loc, v, /*isE4M3FN=*/true);
-  if (isa<Float8E5M2Type>(type))
-    return decodeFp8(b, loc, v, /*isE4M3FN=*/false);
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
 
 /// Result element types the epilogue rounds f32 to.
 static bool isSupportedEpilogueType(Type type) {
@@ -138,8 +57,8 @@ static Value lowerMma(RewriterBase &rw, tile::MmaOp op) {
       rw, op.getLoc(), op.getType(), ValueRange{op.getA(), op.getB()},
       ValueRange{op.getAcc()}, maps, iterators,
       [](OpBuilder &b, Location loc, ValueRange args) {
-        Value lhs = widenToF32(b, loc, args[0]);
-        Value rhs = widenToF32(b, loc, args[1]);
+        Value lhs = cpu::widenToF32(b, loc, args[0]);
+        Value rhs = cpu::widenToF32(b, loc, args[1]);
         Value product = arith::MulFOp::create(b, loc, lhs, rhs);
         Value sum = arith::AddFOp::create(b, loc, args[2], product);
         linalg::YieldOp::create(b, loc, sum);
@@ -222,7 +141,7 @@ static Value lowerEpilogue(RewriterBase &rw, tile::EpilogueOp op) {
       [&](OpBuilder &b, Location loc, ValueRange args) {
         Value value = isSwiGLU ? swiglu(b, loc, args[0], args[1]) : args[0];
         if (op.getResidual()) {
-          Value residual = widenToF32(b, loc, args[isSwiGLU ? 2 : 1]);
+          Value residual = cpu::widenToF32(b, loc, args[isSwiGLU ? 2 : 1]);
           value = arith::AddFOp::create(b, loc, value, residual);
         }
         if (!elementType.isF32())

@@ -15,8 +15,7 @@
 using namespace mlir;
 
 LogicalResult mlir::moec::verifyShape(Operation *op, StringRef name,
-                                      Value value,
-                                      ArrayRef<int64_t> expected) {
+                                      Value value, ArrayRef<int64_t> expected) {
   auto type = cast<RankedTensorType>(value.getType());
   bool matches =
       type.getRank() == static_cast<int64_t>(expected.size()) &&

@@ -194,9 +194,9 @@ TEST_F(ArtifactTest, RejectsMissingFileAndDirectory) {
 }
 
 TEST_F(ArtifactTest, RejectsOutOfRangeKernelIndex) {
-  expectInvalid([](ArtifactContents &c) { c.decode.steps[2].kernel = 3; },
-                {"decode.steps[2].kernel", "index 3 is out of range",
-                 "1 kernels"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.decode.steps[2].kernel = 3; },
+      {"decode.steps[2].kernel", "index 3 is out of range", "1 kernels"});
 }
 
 TEST_F(ArtifactTest, RejectsOutOfRangeLaunchIndex) {
@@ -211,8 +211,9 @@ TEST_F(ArtifactTest, RejectsOutOfRangeBindings) {
   expectInvalid(
       [](ArtifactContents &c) { c.prefill.steps[1].args[2].index = 2; },
       {"args[2].index", "2 KV-cache layers"});
-  expectInvalid([](ArtifactContents &c) { c.tmaDescriptors[0].tensor.index = 9; },
-                {"tma_descriptors[0].tensor.index", "weight manifest"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.tmaDescriptors[0].tensor.index = 9; },
+      {"tma_descriptors[0].tensor.index", "weight manifest"});
 }
 
 TEST_F(ArtifactTest, RejectsBufferPastTheArena) {
@@ -220,7 +221,9 @@ TEST_F(ArtifactTest, RejectsBufferPastTheArena) {
       [](ArtifactContents &c) { c.bufferPlan.buffers[2].size.perToken = 128; },
       {"buffer_plan.buffers[2]", "run past the arena", "at 1 tokens"});
   expectInvalid(
-      [](ArtifactContents &c) { c.bufferPlan.arenaSize = {320, 160}; },
+      [](ArtifactContents &c) {
+        c.bufferPlan.arenaSize = {320, 160};
+      },
       {"buffer_plan.buffers[2]", "at 32 tokens"});
   expectInvalid(
       [](ArtifactContents &c) {
@@ -245,11 +248,15 @@ TEST_F(ArtifactTest, RejectsDuplicateManifestName) {
 }
 
 TEST_F(ArtifactTest, RejectsBadWeightEntries) {
-  expectInvalid([](ArtifactContents &c) { c.weights.tensors[3].byteOffset = 100; },
-                {"weights.tensors[3].byte_offset", "'norm'",
-                 "runs past the packed weights (112 bytes)"});
-  expectInvalid([](ArtifactContents &c) { c.weights.tensors[0].shape = {8, 0}; },
-                {"weights.tensors[0].shape", "dimension 0 of 'embed'"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.weights.tensors[3].byteOffset = 100; },
+      {"weights.tensors[3].byte_offset", "'norm'",
+       "runs past the packed weights (112 bytes)"});
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.weights.tensors[0].shape = {8, 0};
+      },
+      {"weights.tensors[0].shape", "dimension 0 of 'embed'"});
   expectInvalid([](ArtifactContents &c) { c.weights.tensors[0].byteSize = 63; },
                 {"weights.tensors[0].byte_size", "shape x dtype (64 bytes)"});
   expectInvalid(
@@ -351,8 +358,8 @@ TEST_F(ManifestTest, RejectsWrongShape) {
   b.add("w", "F8_E4M3", {4, 4}, std::string(16, '\2'));
   b.add("w_scale", "F32", {4}, std::string(16, '\3'));
   b.add("norm", "F32", {4}, std::string(16, '\4'));
-  expectMismatch(b, {"tensor 'embed': shape is [4, 8]",
-                     "the manifest records [8, 4]"});
+  expectMismatch(
+      b, {"tensor 'embed': shape is [4, 8]", "the manifest records [8, 4]"});
 }
 
 TEST_F(ManifestTest, RejectsWrongDtype) {
@@ -361,15 +368,14 @@ TEST_F(ManifestTest, RejectsWrongDtype) {
   b.add("w", "I8", {4, 4}, std::string(16, '\2'));
   b.add("w_scale", "F32", {4}, std::string(16, '\3'));
   b.add("norm", "F32", {4}, std::string(16, '\4'));
-  expectMismatch(b, {"tensor 'w': dtype is I8",
-                     "the manifest records F8_E4M3"});
+  expectMismatch(b,
+                 {"tensor 'w': dtype is I8", "the manifest records F8_E4M3"});
 }
 
 TEST_F(ManifestTest, RejectsWrongDataAreaSize) {
   SafetensorsBuilder b = packedWeights();
   b.add("extra", "U8", {8}, std::string(8, '\5'));
-  expectMismatch(b, {"data area is 120 bytes",
-                     "the manifest records 112"});
+  expectMismatch(b, {"data area is 120 bytes", "the manifest records 112"});
 }
 
 } // namespace

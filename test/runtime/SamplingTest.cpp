@@ -78,8 +78,7 @@ TEST(SamplingTest, UniformIsInTheUnitInterval) {
 }
 
 TEST(SamplingTest, DistributionMatchesSoftmax) {
-  std::vector<float> logits = {0.0f, std::log(2.0f), std::log(3.0f),
-                               -INFINITY};
+  std::vector<float> logits = {0.0f, std::log(2.0f), std::log(3.0f), -INFINITY};
   SamplingRng rng(11);
   std::vector<int> counts(4);
   constexpr int kDraws = 60000;

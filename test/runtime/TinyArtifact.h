@@ -51,8 +51,8 @@ inline ArtifactContents tinyArtifactContents() {
   c.kernels.push_back(Kernel{"model", KernelKind::CpuSharedObject, "x86_64",
                              absl::MakeConstSpan(kKernelBytes)});
   c.launches.push_back(LaunchConfig{"embed", {1, 1, 1}, {1, 1, 1}, {}, 0, 0});
-  c.launches.push_back(LaunchConfig{"layer", {2, 1, 1}, {128, 1, 1}, {1, 1, 1},
-                                    1024, 64});
+  c.launches.push_back(
+      LaunchConfig{"layer", {2, 1, 1}, {128, 1, 1}, {1, 1, 1}, 1024, 64});
   TmaDescriptor t;
   t.tensorName = "w";
   t.tensor = Binding{BindingKind::Weight, 1, 0, 0};
@@ -63,49 +63,58 @@ inline ArtifactContents tinyArtifactContents() {
   t.boxDims = {4, 4};
   t.swizzle = TmaSwizzle::Bytes128;
   c.tmaDescriptors.push_back(t);
-  c.prefill.steps.push_back(
-      PlanStep{0, 0,
-               {{BindingKind::InputTokenIds, 0, 0, 0},
-                {BindingKind::Weight, 0, 0, 0},
-                {BindingKind::ArenaBuffer, 0, 0, 0}}});
-  c.prefill.steps.push_back(
-      PlanStep{0, 1,
-               {{BindingKind::ArenaBuffer, 0, 0, 0},
-                {BindingKind::TmaDescriptor, 0, 0, 0},
-                {BindingKind::KvCacheKeys, 1, 0, 0},
-                {BindingKind::KvCacheValues, 1, 0, 0},
-                {BindingKind::ArenaBuffer, 1, 0, 0},
-                {BindingKind::NumTokens, 0, 0, 0},
-                {BindingKind::Immediate, 0, 0, -5}}});
+  c.prefill.steps.push_back(PlanStep{0,
+                                     0,
+                                     {{BindingKind::InputTokenIds, 0, 0, 0},
+                                      {BindingKind::Weight, 0, 0, 0},
+                                      {BindingKind::ArenaBuffer, 0, 0, 0}}});
+  c.prefill.steps.push_back(PlanStep{0,
+                                     1,
+                                     {{BindingKind::ArenaBuffer, 0, 0, 0},
+                                      {BindingKind::TmaDescriptor, 0, 0, 0},
+                                      {BindingKind::KvCacheKeys, 1, 0, 0},
+                                      {BindingKind::KvCacheValues, 1, 0, 0},
+                                      {BindingKind::ArenaBuffer, 1, 0, 0},
+                                      {BindingKind::NumTokens, 0, 0, 0},
+                                      {BindingKind::Immediate, 0, 0, -5}}});
   c.decode = c.prefill;
-  c.decode.steps.push_back(
-      PlanStep{0, 1,
-               {{BindingKind::ArenaBuffer, 1, 0, 0},
-                {BindingKind::OutputLogits, 0, 0, 0}}});
+  c.decode.steps.push_back(PlanStep{0,
+                                    1,
+                                    {{BindingKind::ArenaBuffer, 1, 0, 0},
+                                     {BindingKind::OutputLogits, 0, 0, 0}}});
   BufferPlan &p = c.bufferPlan;
   p.maxTokens = 32;
   p.alignment = 64;
   p.arenaSize = Affine{128, 192};
-  p.buffers.push_back(BufferSpec{"hidden", {0, 0}, {0, 64}, {{PlanKind::Prefill, 0, 1}}});
-  p.buffers.push_back(BufferSpec{"attn", {0, 64}, {64, 64},
-                                 {{PlanKind::Prefill, 1, 1},
-                                  {PlanKind::Decode, 1, 2}}});
+  p.buffers.push_back(
+      BufferSpec{"hidden", {0, 0}, {0, 64}, {{PlanKind::Prefill, 0, 1}}});
+  p.buffers.push_back(
+      BufferSpec{"attn",
+                 {0, 64},
+                 {64, 64},
+                 {{PlanKind::Prefill, 1, 1}, {PlanKind::Decode, 1, 2}}});
   p.buffers.push_back(BufferSpec{"scratch", {128, 128}, {0, 64}, {}});
   WeightManifest &w = c.weights;
   w.packedFile = "tiny.weights.safetensors";
   w.packedSize = 112;
-  w.tensors.push_back(WeightEntry{"embed", DType::BF16, {8, 4},
-                                  WeightLayout::RowMajor, 0, 64, {}});
   w.tensors.push_back(WeightEntry{
-      "w", DType::F8E4M3, {4, 4}, WeightLayout::KMajor, 64, 16,
-      WeightScale{"w_scale", ScaleGranularity::PerChannel, {}}});
-  w.tensors.push_back(WeightEntry{"w_scale", DType::F32, {4},
-                                  WeightLayout::RowMajor, 80, 16, {}});
-  w.tensors.push_back(WeightEntry{"norm", DType::F32, {4},
-                                  WeightLayout::RowMajor, 96, 16, {}});
+      "embed", DType::BF16, {8, 4}, WeightLayout::RowMajor, 0, 64, {}});
+  w.tensors.push_back(
+      WeightEntry{"w",
+                  DType::F8E4M3,
+                  {4, 4},
+                  WeightLayout::KMajor,
+                  64,
+                  16,
+                  WeightScale{"w_scale", ScaleGranularity::PerChannel, {}}});
+  w.tensors.push_back(WeightEntry{
+      "w_scale", DType::F32, {4}, WeightLayout::RowMajor, 80, 16, {}});
+  w.tensors.push_back(
+      WeightEntry{"norm", DType::F32, {4}, WeightLayout::RowMajor, 96, 16, {}});
   c.kvCache.push_back(
       KvCacheLayer{KvCacheKind::Chunked, 0, 16, 1, 2, DType::BF16});
-  c.kvCache.push_back(KvCacheLayer{KvCacheKind::Full, 64, 0, 1, 2, DType::BF16});
+  c.kvCache.push_back(
+      KvCacheLayer{KvCacheKind::Full, 64, 0, 1, 2, DType::BF16});
   return c;
 }
 

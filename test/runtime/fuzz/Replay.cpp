@@ -25,8 +25,8 @@
 namespace {
 /// Applies one random mutation to `input`.
 void mutate(std::string &input, std::mt19937_64 &rng) {
-  static const uint8_t kInteresting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x10,
-                                         0x40, 0xfe, 0x08, 0x04};
+  static const uint8_t kInteresting[] = {0x00, 0x01, 0x7f, 0x80, 0xff,
+                                         0x10, 0x40, 0xfe, 0x08, 0x04};
   auto pick = [&](size_t n) { return n ? size_t(rng() % n) : 0; };
   switch (rng() % 6) {
   case 0:
@@ -35,7 +35,8 @@ void mutate(std::string &input, std::mt19937_64 &rng) {
     break;
   case 1:
     if (!input.empty())
-      input[pick(input.size())] = char(kInteresting[pick(sizeof(kInteresting))]);
+      input[pick(input.size())] =
+          char(kInteresting[pick(sizeof(kInteresting))]);
     break;
   case 2:
     if (!input.empty())
@@ -108,7 +109,7 @@ int main(int argc, char **argv) {
       mutate(input, rng);
     run(input);
   }
-  std::printf("replay: %zu seeds, %ld mutated inputs, no crash\n",
-              seeds.size(), iterations);
+  std::printf("replay: %zu seeds, %ld mutated inputs, no crash\n", seeds.size(),
+              iterations);
   return 0;
 }

@@ -28,11 +28,11 @@ using namespace moec::runtime;
 static const std::string &scratchPath() {
   static const std::string path = [] {
     const char *tmp = std::getenv("TMPDIR");
-    std::string dir = tmp && *tmp ? tmp
+    std::string dir = tmp && *tmp                       ? tmp
                       : ::access("/dev/shm", W_OK) == 0 ? "/dev/shm"
                                                         : "/tmp";
-    std::string p = dir +
-                    "/moec-safetensors-fuzz-" + std::to_string(::getpid());
+    std::string p =
+        dir + "/moec-safetensors-fuzz-" + std::to_string(::getpid());
     std::atexit([] { std::remove(scratchPath().c_str()); });
     return p;
   }();
@@ -67,9 +67,10 @@ static std::string safetensors(const std::string &header,
 
 std::vector<std::string> moec::fuzz::moecFuzzSeeds() {
   return {
-      safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                  R"("b":{"dtype":"BF16","shape":[1,2],"data_offsets":[8,12]}})",
-                  std::string(12, '\x3f')),
+      safetensors(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+          R"("b":{"dtype":"BF16","shape":[1,2],"data_offsets":[8,12]}})",
+          std::string(12, '\x3f')),
       safetensors(R"({"__metadata__":{"format":"pt"},"e":{"dtype":"F8_E4M3",)"
                   R"("shape":[0],"data_offsets":[0,0]},"i":{"dtype":"I64",)"
                   R"("shape":[],"data_offsets":[0,8]}})",
