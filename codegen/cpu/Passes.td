@@ -104,4 +104,93 @@ def CpuLowerElementwise : Pass<"moec-cpu-lower-elementwise"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CpuLowerRouting : Pass<"moec-cpu-lower-routing"> {
+  let summary = "Lowers MoE routing (router top-k, dispatch, combine) to loops for the CPU";
+  let description = [{
+    Rewrites the routed-level MoE ops into `linalg` ops and `scf.for` loops
+    on tensors:
+
+    - `moe.router_topk`: logits `x * router^T` accumulated in f32 and
+      rounded to the input type, then per token the `top_k` largest logits
+      (a strictly larger logit wins, so ties go to the lower expert) and
+      `sigmoid(logit)` in f32.
+    - `moe.dispatch`: histogram of (token, choice) pairs per expert, its
+      exclusive prefix sum (`expert_offsets`), and a stable counting sort
+      moving each input row (times its score, rounded to the row type
+      first) to its slot; `source_rows` records `token * k + choice`.
+    - `moe.combine`: every row added, times its score when given, into its
+      token's f32 accumulator row, rounded once to the result type.
+
+    Expert ids and source rows are clamped into range before they index
+    memory, so corrupt routing data cannot read or write out of bounds.
+    The pass checks every op first and changes nothing if one cannot be
+    lowered: a float element type other than f32, bf16 or f16 is reported
+    by name.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def CpuBindRuntimeAbi : Pass<"moec-cpu-bind-runtime-abi", "::mlir::ModuleOp"> {
+  let summary = "Binds @forward to the runtime's CPU step ABI";
+  let description = [{
+    Rewrites the tiled `@forward(ids, positions, caches...) -> (logits,
+    caches...)` into `@moec_forward(%weights: memref<?xi8>, %kv_cache:
+    memref<?xi8>, %ids: memref<?xi64>, %positions: memref<?xi64>, %logits:
+    memref<?xVxf32>)` (with `llvm.emit_c_interface`), the buffers a CPU step
+    receives from the runtime (runtime/schema/artifact.fbs):
+
+    - every `graph.weight` gets a 64-byte aligned offset in the packed
+      weights (declaration order); `graph.weight_ref` becomes a
+      `memref.view` of the weights buffer at that offset;
+    - the cache arguments get consecutive 64-byte aligned offsets in the
+      KV-cache buffer and are updated in place there;
+    - the logits are widened to f32 into the caller's buffer.
+
+    The layout is recorded in the module attribute `moec.cpu_abi`
+    (`entry`, `alignment`, `packed_size`, `weights`: a list of dictionaries
+    with `name`, `type`, `offset` and `bytes`, `kv_cache_bytes`, `kv_caches`:
+    dictionaries with `type` and `offset`) for the
+    artifact writer; @forward and the `graph.weight` declarations are
+    removed. A missing @forward, a signature other than the one above or a
+    sub-byte element type is an error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def CpuEmitRuntimeEntry : Pass<"moec-cpu-emit-runtime-entry", "::mlir::ModuleOp"> {
+  let summary = "Adds the `void entry(void **args)` trampoline the runtime calls";
+  let description = [{
+    After lowering to the LLVM dialect, adds `llvm.func @<entry>(!llvm.ptr)`
+    that loads one pointer per parameter of `_mlir_ciface_<function>` from
+    the argument array and calls it. The runtime calls every CPU step this
+    way, with a memref-descriptor pointer per binding.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"moec_forward\"",
+           "The function whose C interface wrapper the entry calls">,
+    Option<"entry", "entry", "std::string", /*default=*/"\"moec_cpu_forward\"",
+           "The entry symbol to emit">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def CpuLowerStridedCopies : Pass<"moec-cpu-lower-strided-copies"> {
+  let summary = "Turns strided memref.copy into linalg.copy";
+  let description = [{
+    `memref.copy` between identity-layout memrefs lowers to `memcpy`; any
+    other copy would call `memrefCopy` from MLIR's C runner library, which
+    compiled shared objects do not link. Those become `linalg.copy`, which
+    the CPU pipeline lowers to loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MOEC_CODEGEN_CPU_PASSES_TD

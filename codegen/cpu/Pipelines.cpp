@@ -41,8 +41,11 @@ void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
                                       const CpuLowerToLLVMOptions &options) {
   // GEMM tile ops become linalg on tensors, which bufferization understands.
   pm.addPass(createCpuLowerElementwise());
+  pm.addPass(createCpuLowerRouting());
   pm.addPass(createCpuLowerTileGemm());
   pm.addPass(createCpuLowerTileAttention());
+  // Residual adds the fusion passes left on whole tensors.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   // Whole-module bufferization; function arguments and results get
   // identity-layout memrefs, the ABI the runtime passes buffers in.
@@ -54,6 +57,7 @@ void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
   // Frees the temporaries bufferization allocated (accumulators, concats).
   bufferization::buildBufferDeallocationPipeline(pm);
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(createCpuLowerStridedCopies());
   // Scalar loops for now; vectorization of the register block comes later.
   funcPm.addPass(createConvertLinalgToLoopsPass());
   // Tiles run one after another (no thread pool in this slice).

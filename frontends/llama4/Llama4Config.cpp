@@ -53,6 +53,7 @@ private:
   void readSizes(Llama4Config &config);
   void readRope(Llama4Config &config);
   std::optional<RopeScaling> readRopeType(JsonFields &fields);
+  void readTokenIds(Llama4Config &config);
   void readAttentionLayers(Llama4Config &config);
   void readAttentionOptions(Llama4Config &config);
   void readMoeLayers(Llama4Config &config);
@@ -185,6 +186,44 @@ void ConfigParser::readSizes(Llama4Config &config) {
   if (!tied && config.multimodal)
     tied = top.getBool("tie_word_embeddings");
   config.tieWordEmbeddings = tied.value_or(false);
+  readTokenIds(config);
+}
+
+/// Special token ids (optional; the runtime stops at eos_token_id). Text
+/// configs of multimodal checkpoints may leave them to the top level.
+void ConfigParser::readTokenIds(Llama4Config &config) {
+  auto fieldsWith = [&](StringRef key) -> JsonFields & {
+    return text.has(key) || !config.multimodal ? text : top;
+  };
+  config.maxPositionEmbeddings =
+      fieldsWith("max_position_embeddings")
+          .getInt("max_position_embeddings")
+          .value_or(0);
+  if (config.maxPositionEmbeddings < 0)
+    fieldsWith("max_position_embeddings")
+        .invalid("max_position_embeddings", "must not be negative");
+  config.bosTokenId =
+      fieldsWith("bos_token_id").getInt("bos_token_id").value_or(-1);
+  config.padTokenId =
+      fieldsWith("pad_token_id").getInt("pad_token_id").value_or(-1);
+  JsonFields &eosFields = fieldsWith("eos_token_id");
+  const json::Value *eos = eosFields.get("eos_token_id");
+  if (!eos)
+    return;
+  if (!eos->getAsArray()) {
+    if (std::optional<int64_t> id = eosFields.getInt("eos_token_id"))
+      config.eosTokenIds.push_back(*id);
+    return;
+  }
+  for (const json::Value &entry : *eos->getAsArray()) {
+    std::optional<int64_t> id = entry.getAsInteger();
+    if (!id || *id < 0) {
+      eosFields.invalid("eos_token_id",
+                        "must be a token id or a list of token ids");
+      return;
+    }
+    config.eosTokenIds.push_back(*id);
+  }
 }
 
 /// Returns the `rope_type` (or legacy `type`) of a rope object.

@@ -87,6 +87,13 @@ struct Llama4Config {
   double floorScale = 8192.0;
   double attnScale = 0.1;
   bool tieWordEmbeddings = false;
+  /// 0 when the config does not say.
+  int64_t maxPositionEmbeddings = 0;
+  /// -1 when absent.
+  int64_t bosTokenId = -1;
+  int64_t padTokenId = -1;
+  /// `eos_token_id`, an id or a list of ids.
+  std::vector<int64_t> eosTokenIds;
 
   /// Per layer: true when the layer applies RoPE (and a chunked mask); false
   /// for NoPE layers (global causal mask, temperature tuning).

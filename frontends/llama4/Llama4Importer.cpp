@@ -61,7 +61,7 @@ public:
   ModuleBuilder(MLIRContext &context, const Llama4Config &config,
                 const TensorListing *checkpoint);
 
-  OwningOpRef<ModuleOp> build();
+  OwningOpRef<ModuleOp> build(int64_t kvCachePositions);
 
 private:
   /// Sets the location of the ops built next to NameLoc(`name`).
@@ -103,6 +103,10 @@ private:
   Type dtype;
   Type fp8Type;
   Value positions;
+  /// Per layer: the incoming key and value caches (empty: no KV cache).
+  SmallVector<std::pair<Value, Value>> caches;
+  /// Per layer: the updated caches @forward returns.
+  SmallVector<Value> updatedCaches;
   llvm::StringMap<RankedTensorType> declared;
 };
 
@@ -222,13 +226,19 @@ Value ModuleBuilder::buildAttention(Value hidden, unsigned layer) {
   if (config.hasTemperatureTuning(layer))
     tuning = graph::TemperatureTuningAttr::get(
         b.getContext(), APFloat(config.floorScale), APFloat(config.attnScale));
-  Value o =
-      graph::AttentionOp::create(
-          b, tokensType(qWidth), TypeRange(), q, k, v, positions, Value(),
-          Value(), config.numHeads, config.numKvHeads, config.headDim,
-          useRope ? graph::MaskKind::ChunkedCausal : graph::MaskKind::Causal,
-          chunk, qkNorm, tuning)
-          .getResult();
+  Value keyCache, valueCache;
+  SmallVector<Type> cacheTypes;
+  if (!caches.empty()) {
+    std::tie(keyCache, valueCache) = caches[layer];
+    cacheTypes = {keyCache.getType(), valueCache.getType()};
+  }
+  auto attention = graph::AttentionOp::create(
+      b, tokensType(qWidth), cacheTypes, q, k, v, positions, keyCache,
+      valueCache, config.numHeads, config.numKvHeads, config.headDim,
+      useRope ? graph::MaskKind::ChunkedCausal : graph::MaskKind::Causal, chunk,
+      qkNorm, tuning);
+  llvm::append_range(updatedCaches, attention->getResults().drop_front());
+  Value o = attention->getResult(0);
   Value out = linear(o, linearWeight(attn + "o_proj", hiddenSize, qWidth));
   return arith::AddFOp::create(b, hidden, out);
 }
@@ -326,18 +336,30 @@ void ModuleBuilder::setQuantizationAttrs(func::FuncOp func) {
                   b.getF64FloatAttr(*quant.activationScaleUpperBound));
 }
 
-OwningOpRef<ModuleOp> ModuleBuilder::build() {
+OwningOpRef<ModuleOp> ModuleBuilder::build(int64_t kvCachePositions) {
   module = ModuleOp::create(b.getLoc());
   b.setInsertionPointToEnd(module->getBody());
   auto idsType = RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type());
   auto logitsType = tokensType(config.vocabSize);
+  SmallVector<Type> argTypes = {idsType, idsType};
+  SmallVector<Type> resultTypes = {logitsType};
+  if (kvCachePositions > 0) {
+    auto cacheType = RankedTensorType::get(
+        {kvCachePositions, config.numKvHeads * config.headDim}, dtype);
+    argTypes.append(2 * config.numLayers, cacheType);
+    resultTypes.append(2 * config.numLayers, cacheType);
+  }
   auto func = func::FuncOp::create(
-      b, "forward", b.getFunctionType({idsType, idsType}, {logitsType}));
+      b, "forward", b.getFunctionType(argTypes, resultTypes));
   setQuantizationAttrs(func);
   declBuilder.setInsertionPoint(func);
   b.setInsertionPointToEnd(func.addEntryBlock());
   Value ids = func.getArgument(0);
   positions = func.getArgument(1);
+  if (kvCachePositions > 0)
+    for (unsigned layer = 0; layer < config.numLayers; ++layer)
+      caches.emplace_back(func.getArgument(2 + 2 * layer),
+                          func.getArgument(3 + 2 * layer));
 
   at("embed");
   std::string prefix = config.tensorPrefix().str();
@@ -356,16 +378,19 @@ OwningOpRef<ModuleOp> ModuleBuilder::build() {
                    ? table
                    : linearWeight(prefix + "lm_head", config.vocabSize,
                                   config.hiddenSize);
-  func::ReturnOp::create(b, linear(hidden, head));
+  SmallVector<Value> results = {linear(hidden, head)};
+  llvm::append_range(results, updatedCaches);
+  func::ReturnOp::create(b, results);
   return std::move(module);
 }
 
 OwningOpRef<ModuleOp>
 mlir::moec::llama4::buildLlama4Module(MLIRContext &context,
                                       const Llama4Config &config,
-                                      const TensorListing *checkpoint) {
+                                      const TensorListing *checkpoint,
+                                      int64_t kvCachePositions) {
   loadImporterDialects(context);
-  return ModuleBuilder(context, config, checkpoint).build();
+  return ModuleBuilder(context, config, checkpoint).build(kvCachePositions);
 }
 
 SmallVector<StringRef>
@@ -413,7 +438,8 @@ mlir::moec::llama4::importLlama4Checkpoint(MLIRContext &context, StringRef dir,
     listing = std::move(*listed);
   }
   OwningOpRef<ModuleOp> module =
-      buildLlama4Module(context, *config, listing ? &*listing : nullptr);
+      buildLlama4Module(context, *config, listing ? &*listing : nullptr,
+                        options.kvCachePositions);
   if (listing) {
     if (llvm::Error error =
             checkWeights(collectDeclaredTensors(*module), *listing,

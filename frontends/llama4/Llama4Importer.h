@@ -48,9 +48,14 @@ void loadImporterDialects(MLIRContext &context);
 /// Builds the graph-level module for `config`. When `checkpoint` is given it
 /// decides the dtype of scale tensors a scheme allows in more than one
 /// dtype; nothing else is read from it. The module is not verified.
+/// Builds @forward(ids, positions) -> logits; with `kvCachePositions > 0`
+/// it also takes and returns every layer's key and value caches
+/// (tensor<kvCachePositions x kv_heads*head_dim>, row p = position p), the
+/// form one compiled step uses for both prefill and decode.
 OwningOpRef<ModuleOp> buildLlama4Module(MLIRContext &context,
                                         const Llama4Config &config,
-                                        const TensorListing *checkpoint);
+                                        const TensorListing *checkpoint,
+                                        int64_t kvCachePositions = 0);
 
 /// Returns the prefixes of checkpoint tensors that are expected but not
 /// part of the text graph (the vision tower and projector of multimodal
@@ -62,6 +67,8 @@ ignoredTensorPrefixes(const Llama4Config &config);
 struct ImportOptions {
   /// The config file to read; empty means `<dir>/config.json`.
   std::string configPath;
+  /// Positions each layer's KV cache holds; 0: no KV cache arguments.
+  int64_t kvCachePositions = 0;
 };
 
 /// Imports the checkpoint in `dir`: reads the config, lists the weights when

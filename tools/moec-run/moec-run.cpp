@@ -6,14 +6,18 @@
 //===----------------------------------------------------------------------===//
 //
 // This file implements the moec-run command line: it parses and checks the
-// options strictly, then loads the artifact and runs prefill and decode.
-// Loading artifacts arrives with the CPU target; until then a well-formed
-// invocation fails loudly instead of doing nothing.
+// options strictly, then opens the artifact with the runtime's Session,
+// generates (prefill over the prompt, then one decode step per new token
+// through the KV cache) and prints the new token ids as they come, then the
+// prefill and decode throughput. --dump-logits saves the prompt's logits as
+// a .npy file for comparison with golden logits.
 //
 // Exit codes: 0 success, 1 runtime failure, 2 usage error.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Npy.h"
+#include "runtime/Session.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
 
@@ -21,6 +25,7 @@
 #include "absl/status/statusor.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -30,6 +35,7 @@
 #include <vector>
 
 using moec::runtime::strCat;
+namespace rt = moec::runtime;
 
 /// Exit code for a failure while loading or running the artifact.
 static constexpr int kExitFailure = 1;
@@ -38,10 +44,11 @@ static constexpr int kExitUsage = 2;
 
 /// The --help text.
 static constexpr std::string_view kUsage =
-    R"(usage: moec-run ARTIFACT --prompt-ids IDS --max-new-tokens N [options]
+    R"txt(usage: moec-run ARTIFACT --prompt-ids IDS --max-new-tokens N [options]
 
-Runs a compiled moec artifact: prefill over the prompt, then greedy decode
-with a KV cache. Prints the generated token ids and tokens/s.
+Runs a compiled moec artifact: prefill over the prompt, then one decode step
+per new token with a KV cache. Generation stops after a stop token of the
+model (eos_token_ids, stop_token_ids; it is printed) or N new tokens.
 
 arguments:
   ARTIFACT               the compiled artifact (out.moec) written by
@@ -50,15 +57,26 @@ arguments:
 options:
   --prompt-ids IDS       comma-separated prompt token ids, e.g. 1,2,3
                          (non-negative integers, at least one)
-  --max-new-tokens N     number of tokens to generate (non-negative integer)
-  --device cpu|cuda      where to run (default: cpu)
-  --seed S               random seed, a non-negative integer (default: 0)
+  --max-new-tokens N     most tokens to generate (non-negative integer)
+  --device cpu|cuda      where to run (default: cpu; this build runs CPU
+                         artifacts only)
+  --temperature T        sampling temperature, >= 0 (default: 0, greedy)
+  --top-p P              nucleus sampling mass in (0, 1] (default: 1, off)
+  --seed S               random seed for sampling, a non-negative integer
+                         (default: 0)
+  --dump-logits FILE     write the prompt's logits to FILE as a NumPy .npy
+                         array (float32, shape (prompt length, vocab))
   -h, --help             print this help and exit
   --version              print the version and exit
 
+Output (stdout): "generated: 5,9,2" (the ids appear as they are generated),
+then "prefill: N tokens in S s (R tokens/s); decode: N tokens in S s
+(R tokens/s)" on one line, then "stop: stop token", "stop: max new tokens"
+or "stop: context full". Loading progress goes to stderr if it is a terminal.
+
 Options take their value as the next argument or after '=' (--seed=7).
 Exit status: 0 on success, 1 if loading or running fails, 2 on usage errors.
-)";
+)txt";
 
 namespace {
 /// The parsed command line.
@@ -68,6 +86,9 @@ struct Options {
   int64_t maxNewTokens = -1;
   std::string device = "cpu";
   uint64_t seed = 0;
+  float temperature = 0.0f;
+  float topP = 1.0f;
+  std::string dumpLogits;
   bool help = false;
   bool version = false;
 };
@@ -100,6 +121,25 @@ parseIntOption(std::string_view name, std::string_view text, uint64_t max) {
   if (!value.ok())
     return absl::InvalidArgumentError(
         strCat(name, ": '", text, "' ", value.status().message()));
+  return value;
+}
+
+/// Parses the value of option `name` as a finite float in [min, max]
+/// (excluding min when `minExclusive`), with an error naming the option.
+static absl::StatusOr<float> parseFloatOption(std::string_view name,
+                                              std::string_view text, float min,
+                                              bool minExclusive, float max) {
+  float value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(),
+                                      value, std::chars_format::general);
+  if (text.empty() || error != std::errc() ||
+      end != text.data() + text.size() || !std::isfinite(value))
+    return absl::InvalidArgumentError(
+        strCat(name, ": '", text, "' is not a number"));
+  if (value < min || (minExclusive && value == min) || value > max)
+    return absl::InvalidArgumentError(strCat(name, ": ", text, " is outside ",
+                                             minExclusive ? "(" : "[", min,
+                                             ", ", max, "]"));
   return value;
 }
 
@@ -158,6 +198,20 @@ static absl::Status applyOption(std::string_view name, std::string_view value,
       return absl::InvalidArgumentError(strCat(
           "--device: unknown device '", value, "' (expected cpu or cuda)"));
     options.device = std::string(value);
+  } else if (name == "--temperature" || name == "--top-p") {
+    bool temperature = name == "--temperature";
+    absl::StatusOr<float> v =
+        temperature ? parseFloatOption(name, value, 0.0f, false,
+                                       std::numeric_limits<float>::max())
+                    : parseFloatOption(name, value, 0.0f, true, 1.0f);
+    if (!v.ok())
+      return v.status();
+    (temperature ? options.temperature : options.topP) = *v;
+  } else if (name == "--dump-logits") {
+    if (value.empty())
+      return absl::InvalidArgumentError(
+          "--dump-logits: the file name is empty");
+    options.dumpLogits = std::string(value);
   } else {
     absl::StatusOr<uint64_t> seed =
         parseIntOption(name, value, std::numeric_limits<uint64_t>::max());
@@ -171,7 +225,8 @@ static absl::Status applyOption(std::string_view name, std::string_view value,
 /// Returns true for the options that take a value.
 static bool takesValue(std::string_view name) {
   return name == "--prompt-ids" || name == "--max-new-tokens" ||
-         name == "--device" || name == "--seed";
+         name == "--device" || name == "--seed" || name == "--temperature" ||
+         name == "--top-p" || name == "--dump-logits";
 }
 
 /// Handles one option argument at args[i], consuming its value (which may
@@ -239,12 +294,59 @@ parseArgs(const std::vector<std::string_view> &args) {
   return options;
 }
 
+/// Prints the new tokens on one "generated: a,b,c" line as they come.
+class TokenPrinter {
+public:
+  bool operator()(int64_t token) {
+    std::printf(count++ ? ",%lld" : "generated: %lld", (long long)token);
+    std::fflush(stdout);
+    return true;
+  }
+  /// Ends the line (printing "generated:" alone when there was no token).
+  void finish() { std::puts(count ? "" : "generated:"); }
+
+private:
+  uint64_t count = 0;
+};
+
 /// Loads the artifact and generates tokens.
 static absl::Status run(const Options &options) {
-  (void)options;
-  return absl::UnimplementedError(
-      "not implemented yet: loading and running compiled artifacts (the "
-      "artifact format arrives with the CPU target)");
+  rt::SessionOptions sessionOptions;
+  sessionOptions.device = options.device;
+  absl::StatusOr<std::unique_ptr<rt::Session>> session =
+      rt::Session::open(options.artifact, sessionOptions);
+  if (!session.ok())
+    return session.status();
+  rt::GenerateOptions generate;
+  generate.maxNewTokens = uint64_t(options.maxNewTokens);
+  generate.sampling.temperature = options.temperature;
+  generate.sampling.topP = options.topP;
+  generate.seed = options.seed;
+  generate.keepPrefillLogits = !options.dumpLogits.empty();
+  TokenPrinter printer;
+  generate.onToken = [&printer](int64_t token) { return printer(token); };
+  absl::StatusOr<rt::GenerateResult> result =
+      (*session)->generate(options.promptIds, generate);
+  printer.finish();
+  if (!result.ok())
+    return result.status();
+  if (!options.dumpLogits.empty()) {
+    int64_t rows = int64_t(options.promptIds.size());
+    int64_t vocab = int64_t((*session)->vocabSize());
+    if (absl::Status s = rt::writeNpyF32(options.dumpLogits,
+                                         result->prefillLogits, {rows, vocab});
+        !s.ok())
+      return s;
+  }
+  std::printf("prefill: %llu tokens in %.3f s (%.1f tokens/s); decode: %llu "
+              "tokens in %.3f s (%.1f tokens/s)\n",
+              (unsigned long long)result->prefillTokens, result->prefillSeconds,
+              result->prefillTokensPerSecond(),
+              (unsigned long long)result->decodeTokens, result->decodeSeconds,
+              result->decodeTokensPerSecond());
+  std::printf("stop: %s\n",
+              std::string(rt::stopReasonName(result->stopReason)).c_str());
+  return absl::OkStatus();
 }
 
 int main(int argc, char **argv) {

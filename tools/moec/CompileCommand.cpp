@@ -11,6 +11,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/moec/CompileCommand.h"
+#include "codegen/artifact/CpuArtifact.h"
+#include "codegen/cpu/Passes.h"
+#include "codegen/cpu/Pipelines.h"
+#include "codegen/cpu/SharedObject.h"
 #include "dialects/InitAllDialects.h"
 #include "frontends/llama4/Llama4Importer.h"
 #include "mlir/IR/AsmState.h"
@@ -23,6 +27,7 @@
 #include "passes/Pipelines.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -93,10 +98,25 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
                 request.from + ")");
   if (emit == Stage::Ptx)
     return fail("not implemented yet: --emit=ptx (Hopper code generation)");
-  if (emit == Stage::Artifact)
-    return fail("not implemented yet: writing a compiled artifact (CPU and "
-                "Hopper code generation); use --emit=graph|routed|tiled to "
-                "stop at an IR stage");
+  if (emit == Stage::Artifact) {
+    if (request.target != "cpu")
+      return fail("not implemented yet: artifacts for --target=" +
+                  request.target +
+                  " (Hopper code generation); use --target=cpu, or "
+                  "--emit=graph|routed|tiled to stop at an IR stage");
+    if (!llvm::sys::fs::is_directory(request.input))
+      return fail("writing an artifact needs a checkpoint directory (the "
+                  "weights are packed beside it); '" +
+                  request.input +
+                  "' is not one. MLIR input can stop at "
+                  "--emit=graph|routed|tiled");
+    if (request.output.empty() || request.output == "-")
+      return fail("writing an artifact needs -o <file.moec> (the packed "
+                  "weights are written beside it)");
+    if (request.maxSeqLen < 0 || request.maxSeqLen > (int64_t(1) << 24))
+      return fail("--max-seq-len " + llvm::Twine(request.maxSeqLen) +
+                  " is not in [1, 16777216]");
+  }
   return 0;
 }
 
@@ -163,9 +183,105 @@ int writeOutput(ModuleOp module, const CompileRequest &request) {
   return 0;
 }
 
+/// The positions the KV cache holds: --max-seq-len, else the config's
+/// max_position_embeddings capped at 4096 (else 4096).
+int64_t kvCachePositions(const CompileRequest &request,
+                         const llama4::Llama4Config &config) {
+  if (request.maxSeqLen > 0)
+    return request.maxSeqLen;
+  constexpr int64_t kDefault = 4096;
+  return config.maxPositionEmbeddings > 0
+             ? std::min(config.maxPositionEmbeddings, kDefault)
+             : kDefault;
+}
+
+/// checkpoint -> tiled IR with KV caches -> runtime ABI -> LLVM -> shared
+/// object -> artifact + packed weights.
+int runCpuArtifactCompile(const CompileRequest &request) {
+  Stage from = Stage::Graph, emit = Stage::Artifact;
+  if (int status = validate(request, from, emit))
+    return status;
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  cpu::registerCpuCodegenDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  Progress progress(request.progress);
+
+  llvm::SmallString<256> configPath(request.input);
+  llvm::sys::path::append(configPath, "config.json");
+  llvm::Expected<llama4::Llama4Config> config =
+      llama4::readLlama4Config(configPath);
+  if (!config)
+    return fail(llvm::toString(config.takeError()));
+  int64_t positions = kvCachePositions(request, *config);
+
+  OwningOpRef<ModuleOp> module =
+      progress.step("importing " + request.input, [&] {
+        llama4::ImportOptions options;
+        options.kvCachePositions = positions;
+        auto imported =
+            llama4::importLlama4Checkpoint(context, request.input, options);
+        if (!imported) {
+          fail(llvm::toString(imported.takeError()));
+          return OwningOpRef<ModuleOp>();
+        }
+        return std::move(*imported);
+      });
+  if (!module)
+    return 1;
+
+  PassManager tiling(&context);
+  configureInstrumentation(tiling, request);
+  buildPipeline(tiling, request, from, Stage::Tiled);
+  tiling.addPass(cpu::createCpuBindRuntimeAbi());
+  if (failed(progress.step("lowering to tiled IR for the CPU",
+                           [&] { return tiling.run(*module); })))
+    return 1;
+  auto abi = (*module)->getAttrOfType<DictionaryAttr>("moec.cpu_abi");
+
+  PassManager lowering(&context);
+  configureInstrumentation(lowering, request);
+  cpu::CpuLowerToLLVMOptions lowerOptions;
+  cpu::buildCpuLowerToLLVMPipeline(lowering, lowerOptions);
+  lowering.addPass(cpu::createCpuEmitRuntimeEntry());
+  if (failed(progress.step("lowering to LLVM",
+                           [&] { return lowering.run(*module); })))
+    return 1;
+
+  cpu::SharedObjectOptions objectOptions;
+  objectOptions.cpu = request.cpu;
+  llvm::Expected<cpu::SharedObject> object =
+      progress.step("compiling the shared object", [&] {
+        return cpu::emitSharedObject(*module, objectOptions);
+      });
+  if (!object)
+    return fail(llvm::toString(object.takeError()));
+
+  CpuArtifactRequest artifact;
+  artifact.config = &*config;
+  artifact.checkpointDir = request.input;
+  artifact.abi = abi;
+  artifact.sharedObject = std::move(object->bytes);
+  artifact.arch = object->arch;
+  artifact.maxTokens = static_cast<uint32_t>(positions);
+  artifact.compilerVersion = MOEC_VERSION;
+  artifact.outputPath = request.output;
+  if (llvm::Error error =
+          progress.step("writing " + request.output + " and packed weights",
+                        [&] { return writeCpuArtifact(artifact); }))
+    return fail(llvm::toString(std::move(error)));
+  return 0;
+}
+
 } // namespace
 
 int mlir::moec::runCompileCommand(const CompileRequest &request) {
+  if (request.emit.empty() && request.target == "cpu" &&
+      request.from.empty() && llvm::sys::fs::is_directory(request.input) &&
+      !request.output.empty() && request.output != "-")
+    return runCpuArtifactCompile(request);
   std::optional<Stage> from =
       request.from.empty() ? Stage::Graph : parseStage(request.from);
   if (!from || *from == Stage::Ptx)

@@ -13,6 +13,7 @@
 #ifndef MOEC_TOOLS_MOEC_COMPILECOMMAND_H
 #define MOEC_TOOLS_MOEC_COMPILECOMMAND_H
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct CompileRequest {
   /// graph | routed | tiled for MLIR input; empty means graph.
   std::string from;
   std::string output;
+  /// Positions the KV cache holds (0: the config's max_position_embeddings,
+  /// at most 4096).
+  int64_t maxSeqLen = 0;
+  /// LLVM CPU name for the CPU target; "host" is the compiling machine.
+  std::string cpu = "host";
   bool progress = false;
   bool printIRBeforeAll = false;
   bool printIRAfterAll = false;

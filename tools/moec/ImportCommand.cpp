@@ -22,11 +22,13 @@ using namespace mlir;
 int mlir::moec::runImportCommand(llvm::StringRef checkpointDir,
                                  llvm::StringRef configPath,
                                  llvm::StringRef outputPath,
+                                 int64_t kvCachePositions,
                                  bool printDebugInfo) {
   // The importer returns its diagnostics inside the error it reports.
   MLIRContext context(MLIRContext::Threading::DISABLED);
   llama4::ImportOptions options;
   options.configPath = configPath.str();
+  options.kvCachePositions = kvCachePositions;
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       llama4::importLlama4Checkpoint(context, checkpointDir, options);
   if (!module) {

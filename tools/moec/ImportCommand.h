@@ -14,6 +14,8 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
+
 namespace mlir::moec {
 
 /// Imports the Llama 4 checkpoint in `checkpointDir` (config from
@@ -22,7 +24,8 @@ namespace mlir::moec {
 /// `printDebugInfo` is set. Returns the process exit code: 0 on success, 1
 /// after printing an error.
 int runImportCommand(llvm::StringRef checkpointDir, llvm::StringRef configPath,
-                     llvm::StringRef outputPath, bool printDebugInfo);
+                     llvm::StringRef outputPath, int64_t kvCachePositions,
+                     bool printDebugInfo);
 
 } // namespace mlir::moec
 

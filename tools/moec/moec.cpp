@@ -41,6 +41,11 @@ cl::opt<std::string> importConfig(
     "config",
     cl::desc("Config file to read instead of <checkpoint dir>/config.json"),
     cl::value_desc("file"), cl::cat(moecCategory), cl::sub(importCommand));
+cl::opt<int64_t> importKvCache(
+    "kv-cache-positions",
+    cl::desc("Give @forward per-layer KV caches of this many positions "
+             "(0: none)"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(importCommand));
 cl::opt<bool> importDebugInfo(
     "mlir-print-debuginfo",
     cl::desc("Print locations (layers.N.attn, layers.N.moe, ...) with the IR"),
@@ -71,6 +76,16 @@ cl::opt<std::string> compileOutput("o", cl::desc("Output file (default: -)"),
                                    cl::value_desc("file"),
                                    cl::cat(moecCategory),
                                    cl::sub(compileCommand));
+cl::opt<int64_t> compileMaxSeqLen(
+    "max-seq-len",
+    cl::desc("Positions the compiled KV cache holds (default: the config's "
+             "max_position_embeddings, at most 4096)"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<std::string> compileCpu(
+    "cpu",
+    cl::desc("LLVM CPU the CPU target's code is tuned for and may use "
+             "(default: host, the compiling machine; e.g. x86-64-v3)"),
+    cl::init("host"), cl::cat(moecCategory), cl::sub(compileCommand));
 cl::list<std::string> compileFp8Classes(
     "fp8-classes",
     cl::desc("Op classes computed in FP8 under an fp8 precision "
@@ -139,9 +154,15 @@ int main(int argc, char **argv) {
           &errs()))
     return 2;
 
-  if (importCommand)
+  if (importCommand) {
+    if (importKvCache < 0) {
+      WithColor::error(errs(), "moec")
+          << "--kv-cache-positions must not be negative\n";
+      return 2;
+    }
     return mlir::moec::runImportCommand(importInput, importConfig, importOutput,
-                                        importDebugInfo);
+                                        importKvCache, importDebugInfo);
+  }
   if (compileCommand) {
     mlir::moec::CompileRequest request;
     request.input = compileInput;
@@ -152,6 +173,8 @@ int main(int argc, char **argv) {
     request.emit = compileEmit;
     request.from = compileFrom;
     request.output = compileOutput;
+    request.maxSeqLen = compileMaxSeqLen;
+    request.cpu = compileCpu;
     request.progress = compileProgress;
     request.printIRBeforeAll = compilePrintBefore;
     request.printIRAfterAll = compilePrintAfter;

@@ -1,0 +1,234 @@
+//===- CpuArtifact.cpp - Writes a CPU artifact and its weights ------------===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/artifact/CpuArtifact.h"
+#include "codegen/artifact/PackedWeights.h"
+#include "runtime/ArtifactBuilder.h"
+#include "runtime/Checkpoint.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::moec;
+namespace rt = ::moec::runtime;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static llvm::Error fromStatus(const absl::Status &status) {
+  return makeError(std::string(status.message()));
+}
+
+/// The runtime dtype of an MLIR element type.
+static std::optional<rt::DType> toDType(Type type) {
+  if (type.isF32())
+    return rt::DType::F32;
+  if (type.isBF16())
+    return rt::DType::BF16;
+  if (type.isF16())
+    return rt::DType::F16;
+  if (type.isF64())
+    return rt::DType::F64;
+  if (isa<Float8E4M3FNType>(type))
+    return rt::DType::F8E4M3;
+  if (isa<Float8E5M2Type>(type))
+    return rt::DType::F8E5M2;
+  if (type.isInteger(64))
+    return rt::DType::I64;
+  if (type.isInteger(32))
+    return rt::DType::I32;
+  if (type.isInteger(8))
+    return rt::DType::I8;
+  return std::nullopt;
+}
+
+static rt::ModelConfig toModelConfig(const llama4::Llama4Config &c) {
+  rt::ModelConfig m;
+  m.vocabSize = c.vocabSize;
+  m.hiddenSize = c.hiddenSize;
+  m.intermediateSize = c.intermediateSize;
+  m.intermediateSizeMlp = c.intermediateSizeMlp;
+  m.numLayers = c.numLayers;
+  m.numAttentionHeads = c.numHeads;
+  m.numKeyValueHeads = c.numKvHeads;
+  m.headDim = c.headDim;
+  m.numLocalExperts = c.numExperts;
+  m.numExpertsPerTok = c.topK;
+  m.attentionChunkSize = c.attentionChunkSize;
+  m.maxPositionEmbeddings = c.maxPositionEmbeddings;
+  m.ropeTheta = c.ropeTheta;
+  if (c.ropeScaling)
+    m.ropeScaling = rt::Llama3RopeScaling{
+        static_cast<float>(c.ropeScaling->factor),
+        static_cast<float>(c.ropeScaling->lowFreqFactor),
+        static_cast<float>(c.ropeScaling->highFreqFactor),
+        static_cast<uint32_t>(c.ropeScaling->originalMaxPositionEmbeddings)};
+  m.useQkNorm = c.useQkNorm;
+  m.attnTemperatureTuning = c.attnTemperatureTuning;
+  m.floorScale = c.floorScale;
+  m.attnScale = c.attnScale;
+  m.rmsNormEps = c.rmsNormEps;
+  m.layerUsesRope = c.useRope;
+  m.layerIsMoe = c.isMoe;
+  m.bosTokenId = c.bosTokenId;
+  m.padTokenId = c.padTokenId;
+  for (int64_t id : c.eosTokenIds)
+    m.eosTokenIds.push_back(static_cast<int32_t>(id));
+  return m;
+}
+
+static int64_t getInt(DictionaryAttr dict, StringRef key) {
+  auto attr = dict.getAs<IntegerAttr>(key);
+  return attr ? attr.getInt() : -1;
+}
+
+/// The packed tensors `moec.cpu_abi` lists.
+static llvm::Expected<std::vector<PackedTensor>> packedTensors(ArrayAttr list) {
+  std::vector<PackedTensor> tensors;
+  for (Attribute a : list) {
+    auto entry = cast<DictionaryAttr>(a);
+    auto type = cast<RankedTensorType>(
+        entry.getAs<TypeAttr>("type").getValue());
+    PackedTensor t;
+    t.name = entry.getAs<StringAttr>("name").str();
+    std::optional<rt::DType> dtype = toDType(type.getElementType());
+    if (!dtype)
+      return makeError("weight '" + t.name + "' has element type " +
+                       llvm::Twine(llvm::StringRef(
+                           std::to_string(type.getElementTypeBitWidth()))) +
+                       "-bit that the artifact cannot store");
+    t.dtype = *dtype;
+    t.shape.assign(type.getShape().begin(), type.getShape().end());
+    t.offset = getInt(entry, "offset");
+    t.bytes = getInt(entry, "bytes");
+    tensors.push_back(std::move(t));
+  }
+  return tensors;
+}
+
+/// Checks a checkpoint tensor against the packed entry and returns its data.
+static llvm::Expected<absl::Span<const uint8_t>>
+readCheckpointTensor(const rt::Checkpoint &checkpoint, const PackedTensor &t) {
+  absl::StatusOr<rt::CheckpointTensor> tensor = checkpoint.get(t.name);
+  if (!tensor.ok())
+    return fromStatus(tensor.status());
+  if (tensor->info->dtype != t.dtype || tensor->info->shape != t.shape)
+    return makeError("checkpoint tensor '" + t.name + "' is " +
+                     std::string(rt::dtypeName(tensor->info->dtype)) +
+                     " of another shape than the compiled model expects (" +
+                     std::string(rt::dtypeName(t.dtype)) + ")");
+  return tensor->data();
+}
+
+/// Per layer, the key and value cache entries of `moec.cpu_abi`.
+static llvm::Expected<std::vector<rt::KvCacheLayer>>
+kvCacheLayers(ArrayAttr caches, const llama4::Llama4Config &config) {
+  if (caches.size() != 2 * static_cast<size_t>(config.numLayers))
+    return makeError("the compiled model has " + llvm::Twine(caches.size()) +
+                     " cache buffers, expected a key and a value cache for "
+                     "each of " +
+                     llvm::Twine(config.numLayers) + " layers");
+  std::vector<rt::KvCacheLayer> layers;
+  for (size_t l = 0; l < caches.size() / 2; ++l) {
+    auto keys = cast<DictionaryAttr>(caches[2 * l]);
+    auto values = cast<DictionaryAttr>(caches[2 * l + 1]);
+    auto type =
+        cast<RankedTensorType>(keys.getAs<TypeAttr>("type").getValue());
+    if (type.getDimSize(1) != config.numKvHeads * config.headDim)
+      return makeError("cache of layer " + llvm::Twine(l) +
+                       " rows are not kv_heads x head_dim wide");
+    rt::KvCacheLayer layer;
+    layer.kind = rt::KvCacheKind::Full;
+    layer.maxPositions = type.getDimSize(0);
+    layer.kvHeads = config.numKvHeads;
+    layer.headDim = config.headDim;
+    layer.dtype = toDType(type.getElementType()).value_or(rt::DType::F32);
+    layer.keysByteOffset = getInt(keys, "offset");
+    layer.valuesByteOffset = getInt(values, "offset");
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
+llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
+  DictionaryAttr abi = request.abi;
+  auto weights = abi.getAs<ArrayAttr>("weights");
+  auto caches = abi.getAs<ArrayAttr>("kv_caches");
+  auto entry = abi.getAs<StringAttr>("entry");
+  if (!weights || !caches || !entry)
+    return makeError("internal error: the module has no complete moec.cpu_abi "
+                     "(run moec-cpu-bind-runtime-abi)");
+  llvm::Expected<std::vector<PackedTensor>> tensors = packedTensors(weights);
+  if (!tensors)
+    return tensors.takeError();
+  uint64_t packedSize = getInt(abi, "packed_size");
+  uint64_t alignment = getInt(abi, "alignment");
+
+  // Packed weights: `<dir>/<stem>.weights.safetensors`.
+  llvm::SmallString<256> packedPath(request.outputPath);
+  llvm::sys::path::replace_extension(packedPath, "weights.safetensors");
+  std::string packedName = llvm::sys::path::filename(packedPath).str();
+  absl::StatusOr<rt::Checkpoint> checkpoint =
+      rt::Checkpoint::open(request.checkpointDir);
+  if (!checkpoint.ok())
+    return fromStatus(checkpoint.status());
+  if (llvm::Error error = writePackedWeights(
+          packedPath, *tensors, packedSize, alignment, [&](size_t i) {
+            return readCheckpointTensor(*checkpoint, (*tensors)[i]);
+          }))
+    return error;
+
+  rt::ArtifactContents c;
+  c.compilerVersion = request.compilerVersion;
+  c.config = toModelConfig(*request.config);
+  rt::Kernel kernel;
+  kernel.name = "model";
+  kernel.kind = rt::KernelKind::CpuSharedObject;
+  kernel.target = request.arch;
+  kernel.bytes = absl::MakeConstSpan(request.sharedObject);
+  c.kernels.push_back(kernel);
+  rt::LaunchConfig launch;
+  launch.kernelName = "moec_cpu_forward";
+  c.launches.push_back(launch);
+  // The entry's parameters, in order (codegen/cpu/BindRuntimeAbi.cpp).
+  rt::PlanStep step;
+  for (rt::BindingKind kind :
+       {rt::BindingKind::PackedWeights, rt::BindingKind::KvCache,
+        rt::BindingKind::InputTokenIds, rt::BindingKind::InputPositions,
+        rt::BindingKind::OutputLogits}) {
+    rt::Binding binding;
+    binding.kind = kind;
+    step.args.push_back(binding);
+  }
+  c.prefill.steps.push_back(step);
+  c.decode.steps.push_back(step);
+  c.bufferPlan.maxTokens = request.maxTokens;
+  c.bufferPlan.alignment = alignment;
+  c.weights.packedFile = packedName;
+  c.weights.packedSize = packedSize;
+  for (const PackedTensor &t : *tensors) {
+    rt::WeightEntry w;
+    w.name = t.name;
+    w.dtype = t.dtype;
+    w.shape = t.shape;
+    w.byteOffset = t.offset;
+    w.byteSize = t.bytes;
+    c.weights.tensors.push_back(std::move(w));
+  }
+  llvm::Expected<std::vector<rt::KvCacheLayer>> layers =
+      kvCacheLayers(caches, *request.config);
+  if (!layers)
+    return layers.takeError();
+  c.kvCache = std::move(*layers);
+  c.kvCacheBytes = getInt(abi, "kv_cache_bytes");
+  absl::Status written = rt::writeArtifact(c, request.outputPath);
+  if (!written.ok())
+    return fromStatus(written);
+  return llvm::Error::success();
+}

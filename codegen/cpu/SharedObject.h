@@ -1,0 +1,46 @@
+//===- SharedObject.h - LLVM dialect to a host shared object ----*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Turns a module in the LLVM dialect into the bytes of a shared object for the
+// host: translation to LLVM IR, the O3 pipeline for the host CPU, an object
+// file, and a link with the system C compiler driver (`cc -shared`), which
+// supplies the C library (malloc, free) and libm (expf) the code calls.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_CODEGEN_CPU_SHAREDOBJECT_H
+#define MOEC_CODEGEN_CPU_SHAREDOBJECT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::moec::cpu {
+
+struct SharedObjectOptions {
+  /// LLVM CPU name; "host" selects the CPU this compiler runs on.
+  std::string cpu = "host";
+  /// LLVM optimization level (0-3).
+  unsigned optLevel = 3;
+};
+
+struct SharedObject {
+  std::vector<uint8_t> bytes;
+  /// The architecture the runtime checks before loading ("x86_64", ...).
+  std::string arch;
+  /// The CPU the code was tuned and restricted to.
+  std::string cpu;
+};
+
+/// Compiles `module` (LLVM dialect only) into a host shared object.
+llvm::Expected<SharedObject>
+emitSharedObject(ModuleOp module, const SharedObjectOptions &options = {});
+
+} // namespace mlir::moec::cpu
+
+#endif // MOEC_CODEGEN_CPU_SHAREDOBJECT_H
