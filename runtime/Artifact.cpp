@@ -20,6 +20,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <sys/mman.h>
 #include <utility>
 
@@ -43,6 +44,15 @@ std::optional<uint64_t> Affine::at(uint64_t tokens) const {
       __builtin_add_overflow(base, product, &sum))
     return std::nullopt;
   return sum;
+}
+
+std::optional<uint64_t> KvCacheLayer::regionBytes() const {
+  uint64_t bytes = dtypeSize(dtype);
+  for (uint64_t factor :
+       {uint64_t(maxPositions), uint64_t(kvHeads), uint64_t(headDim)})
+    if (__builtin_mul_overflow(bytes, factor, &bytes))
+      return std::nullopt;
+  return bytes;
 }
 
 /// Returns InvalidArgument "<where>: <message>".
@@ -179,7 +189,7 @@ public:
     Binding result;
     if (!b)
       return result;
-    result.kind = enumValue(b->kind(), BindingKind::Immediate, field + ".kind");
+    result.kind = enumValue(b->kind(), BindingKind::KvCache, field + ".kind");
     result.index = b->index();
     result.byteOffset = b->byte_offset();
     result.value = b->value();
@@ -363,6 +373,8 @@ void Decoder::kvLayer(const fb::KvCacheLayer &l, const std::string &field,
   out.kvHeads = l.kv_heads();
   out.headDim = l.head_dim();
   out.dtype = dtype(l.dtype(), field + ".dtype");
+  out.keysByteOffset = l.keys_byte_offset();
+  out.valuesByteOffset = l.values_byte_offset();
 }
 
 /// Decodes the verified root table `root` into `out`.
@@ -397,6 +409,7 @@ static absl::Status decodeArtifact(const fb::Artifact &root,
     for (uint32_t i = 0; i < root.kv_cache()->size(); ++i)
       d.kvLayer(*root.kv_cache()->Get(i), strCat("kv_cache[", i, "]"),
                 out.kvCache.emplace_back());
+  out.kvCacheBytes = root.kv_cache_bytes();
   return d.status;
 }
 

@@ -15,7 +15,8 @@
 // limits), enum values, and then every semantic rule: cross-references in range
 // (plan steps' kernels, launches and bindings; liveness intervals; scale
 // tensors), positive dimensions, weights inside the packed-weights data area,
-// buffers inside the arena for every token count, unique names. Every error
+// buffers inside the arena for every token count, KV-cache regions inside the
+// KV-cache allocation and disjoint, unique names. Every error
 // names the file and the offending field.
 //
 // The same plain structs are what ArtifactBuilder (runtime/ArtifactBuilder.h)
@@ -124,6 +125,10 @@ enum class BindingKind : uint8_t {
   NumTokens,
   TmaDescriptor,
   Immediate,
+  /// The packed weights' data area (plus byteOffset).
+  PackedWeights,
+  /// The whole KV-cache allocation (plus byteOffset).
+  KvCache,
 };
 
 struct Binding {
@@ -249,6 +254,14 @@ struct KvCacheLayer {
   uint32_t kvHeads = 0;
   uint32_t headDim = 0;
   DType dtype = DType::BF16;
+  /// Where this layer's keys and values lie in the KV-cache allocation; each
+  /// region holds maxPositions * kvHeads * headDim elements of dtype.
+  uint64_t keysByteOffset = 0;
+  uint64_t valuesByteOffset = 0;
+
+  /// Returns the size in bytes of the keys (or values) region, or nullopt on
+  /// overflow.
+  std::optional<uint64_t> regionBytes() const;
 };
 
 /// Everything an artifact holds.
@@ -263,6 +276,8 @@ struct ArtifactContents {
   BufferPlan bufferPlan;
   WeightManifest weights;
   std::vector<KvCacheLayer> kvCache;
+  /// Size of the one KV-cache allocation holding every layer's regions.
+  uint64_t kvCacheBytes = 0;
 
   const ExecutionPlan &plan(PlanKind kind) const {
     return kind == PlanKind::Prefill ? prefill : decode;
@@ -302,6 +317,7 @@ public:
   const BufferPlan &bufferPlan() const { return decoded.bufferPlan; }
   const WeightManifest &manifest() const { return decoded.weights; }
   absl::Span<const KvCacheLayer> kvCache() const { return decoded.kvCache; }
+  uint64_t kvCacheBytes() const { return decoded.kvCacheBytes; }
 
 private:
   Artifact() = default;

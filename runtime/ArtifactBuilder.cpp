@@ -209,7 +209,8 @@ static Tables buildTables(FlatBufferBuilder &fbb, const ArtifactContents &c) {
   for (const KvCacheLayer &l : c.kvCache)
     kv.push_back(fb::CreateKvCacheLayer(
         fbb, static_cast<fb::KvCacheKind>(raw(l.kind)), l.maxPositions,
-        l.chunkWindow, l.kvHeads, l.headDim, toFb(l.dtype)));
+        l.chunkWindow, l.kvHeads, l.headDim, toFb(l.dtype), l.keysByteOffset,
+        l.valuesByteOffset));
   return {fbb.CreateVector(kernels), fbb.CreateVector(launches),
           fbb.CreateVector(tma), fbb.CreateVector(kv)};
 }
@@ -235,10 +236,10 @@ absl::StatusOr<std::string> serializeArtifact(const ArtifactContents &contents,
   auto decode = buildPlan(fbb, contents.decode);
   auto bufferPlan = buildBufferPlan(fbb, contents.bufferPlan);
   auto manifest = buildManifest(fbb, contents.weights);
-  auto root =
-      fb::CreateArtifact(fbb, contents.schemaVersion, compilerVersion, config,
-                         tables.kernels, tables.launches, tables.tma, prefill,
-                         decode, bufferPlan, manifest, tables.kvCache);
+  auto root = fb::CreateArtifact(
+      fbb, contents.schemaVersion, compilerVersion, config, tables.kernels,
+      tables.launches, tables.tma, prefill, decode, bufferPlan, manifest,
+      tables.kvCache, contents.kvCacheBytes);
   fb::FinishSizePrefixedArtifactBuffer(fbb, root);
   return std::string(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
                      fbb.GetSize());

@@ -1,5 +1,4 @@
-//===- ArtifactValidation.cpp - Semantic checks of artifacts
-//---------------===//
+//===- ArtifactValidation.cpp - Semantic checks of artifacts --------------===//
 //
 // Part of the moec project, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -15,6 +14,9 @@
 #include "runtime/Artifact.h"
 
 #include "runtime/StringUtil.h"
+
+#include <algorithm>
+#include <vector>
 
 namespace moec::runtime {
 
@@ -57,6 +59,7 @@ public:
   void weights();
   void weight(const WeightEntry &w, const std::string &field);
   void kvCache();
+  void kvRegions();
 
 private:
   const ArtifactContents &c;
@@ -135,15 +138,37 @@ void Validator::binding(const Binding &b, const std::string &field) {
                "arena buffers");
     break;
   case BindingKind::Weight:
-    checkIndex(b.index, c.weights.tensors.size(), indexField,
-               "weight manifest entries");
+    if (checkIndex(b.index, c.weights.tensors.size(), indexField,
+                   "weight manifest entries")) {
+      const WeightEntry &w = c.weights.tensors[b.index];
+      check(b.byteOffset <= w.byteSize, field + ".byte_offset",
+            strCat(b.byteOffset, " runs past weight '", w.name, "' (",
+                   w.byteSize, " bytes)"));
+    }
     break;
   case BindingKind::KvCacheKeys:
   case BindingKind::KvCacheValues:
-    checkIndex(b.index, c.kvCache.size(), indexField, "KV-cache layers");
+    if (checkIndex(b.index, c.kvCache.size(), indexField, "KV-cache layers")) {
+      std::optional<uint64_t> region = c.kvCache[b.index].regionBytes();
+      check(!region || b.byteOffset <= *region, field + ".byte_offset",
+            strCat(b.byteOffset, " runs past the ",
+                   b.kind == BindingKind::KvCacheKeys ? "keys" : "values",
+                   " of KV-cache layer ", b.index, " (", region.value_or(0),
+                   " bytes)"));
+    }
     break;
   case BindingKind::TmaDescriptor:
     checkIndex(b.index, c.tmaDescriptors.size(), indexField, "TMA descriptors");
+    break;
+  case BindingKind::PackedWeights:
+    check(b.byteOffset <= c.weights.packedSize, field + ".byte_offset",
+          strCat(b.byteOffset, " runs past the packed weights (",
+                 c.weights.packedSize, " bytes)"));
+    break;
+  case BindingKind::KvCache:
+    check(b.byteOffset < c.kvCacheBytes, field + ".byte_offset",
+          strCat(b.byteOffset, " is not inside the KV cache (kv_cache_bytes ",
+                 c.kvCacheBytes, ")"));
     break;
   default:
     break;
@@ -307,6 +332,45 @@ void Validator::kvCache() {
       check(l.chunkWindow > 0, field + ".chunk_window",
             "must be positive for a chunked cache");
   }
+  kvRegions();
+}
+
+void Validator::kvRegions() {
+  struct Region {
+    uint64_t begin, end;
+    std::string field;
+  };
+  std::vector<Region> regions;
+  for (size_t i = 0; i < c.kvCache.size(); ++i) {
+    const KvCacheLayer &l = c.kvCache[i];
+    std::optional<uint64_t> size = l.regionBytes();
+    if (!check(size.has_value(), strCat("kv_cache[", i, "]"),
+               "max_positions x kv_heads x head_dim x dtype size overflows"))
+      return;
+    for (bool keys : {true, false}) {
+      std::string field = strCat("kv_cache[", i, "].", keys ? "keys" : "values",
+                                 "_byte_offset");
+      uint64_t begin = keys ? l.keysByteOffset : l.valuesByteOffset, end = 0;
+      if (!check(!__builtin_add_overflow(begin, *size, &end) &&
+                     end <= c.kvCacheBytes,
+                 field,
+                 strCat("bytes [", begin, ", +", *size,
+                        ") run past the KV cache (kv_cache_bytes ",
+                        c.kvCacheBytes, ")")))
+        return;
+      if (*size > 0)
+        regions.push_back(Region{begin, end, field});
+    }
+  }
+  // Sorted by start, disjoint regions only need each to end before the next
+  // one starts.
+  std::sort(regions.begin(), regions.end(),
+            [](const Region &a, const Region &b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < regions.size(); ++i)
+    check(regions[i - 1].end <= regions[i].begin, regions[i].field,
+          strCat("bytes [", regions[i].begin, ", ", regions[i].end,
+                 ") overlap those of ", regions[i - 1].field, " [",
+                 regions[i - 1].begin, ", ", regions[i - 1].end, ")"));
 }
 
 absl::Status validateArtifact(const ArtifactContents &contents,

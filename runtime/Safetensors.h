@@ -120,6 +120,11 @@ public:
   /// Returns the offset of the data area from the start of the file (8 + N).
   uint64_t dataAreaOffset() const { return dataStart; }
 
+  /// Returns the whole data area (every tensor's bytes, in file order).
+  absl::Span<const uint8_t> dataArea() const {
+    return {mapped + dataStart, mappedSize - dataStart};
+  }
+
   /// Returns the file size in bytes.
   uint64_t fileSize() const { return mappedSize; }
 

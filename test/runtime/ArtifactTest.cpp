@@ -123,6 +123,14 @@ TEST_F(ArtifactTest, RoundTripsEveryField) {
   EXPECT_EQ(w.scale->granularity, ScaleGranularity::PerChannel);
   EXPECT_EQ(artifact.kvCache()[0].kind, KvCacheKind::Chunked);
   EXPECT_EQ(artifact.kvCache()[1].maxPositions, 64u);
+  EXPECT_EQ(artifact.kvCache()[1].keysByteOffset, 128u);
+  EXPECT_EQ(artifact.kvCache()[1].valuesByteOffset, 384u);
+  EXPECT_EQ(artifact.kvCacheBytes(), 640u);
+  const Binding &packed = artifact.plan(PlanKind::Decode).steps[2].args[1];
+  EXPECT_EQ(packed.kind, BindingKind::PackedWeights);
+  EXPECT_EQ(packed.byteOffset, 96u);
+  EXPECT_EQ(artifact.plan(PlanKind::Decode).steps[2].args[2].kind,
+            BindingKind::KvCache);
 }
 
 TEST_F(ArtifactTest, LoadFromBufferMatchesLoad) {
@@ -289,12 +297,73 @@ TEST_F(ArtifactTest, RejectsBadConfigAndDims) {
                 {"kernels[0]", "non-empty"});
 }
 
+TEST_F(ArtifactTest, RejectsKvCacheRegionsOutsideTheAllocation) {
+  expectInvalid([](ArtifactContents &c) { c.kvCacheBytes = 639; },
+                {"kv_cache[1].values_byte_offset", "bytes [384, +256)",
+                 "run past the KV cache (kv_cache_bytes 639)"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.kvCache[0].keysByteOffset = ~uint64_t(0); },
+      {"kv_cache[0].keys_byte_offset", "run past the KV cache"});
+  expectInvalid([](ArtifactContents &c) { c.kvCache[1].maxPositions = ~0u; },
+                {"kv_cache[1].keys_byte_offset", "run past the KV cache"});
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.kvCache[1].maxPositions = ~0u;
+        c.kvCache[1].kvHeads = ~0u;
+        c.kvCache[1].headDim = ~0u;
+      },
+      {"kv_cache[1]", "max_positions x kv_heads x head_dim x dtype size "
+                      "overflows"});
+}
+
+TEST_F(ArtifactTest, RejectsOverlappingKvCacheRegions) {
+  expectInvalid([](ArtifactContents &c) { c.kvCache[1].keysByteOffset = 100; },
+                {"kv_cache[1].keys_byte_offset", "bytes [100, 356)",
+                 "overlap those of kv_cache[0].values_byte_offset [64, 128)"});
+  expectInvalid([](ArtifactContents &c) { c.kvCache[0].valuesByteOffset = 0; },
+                {"overlap those of kv_cache[0].keys_byte_offset [0, 64)"});
+}
+
+TEST_F(ArtifactTest, AcceptsEmptyKvCacheRegions) {
+  // A layer whose cache holds no positions needs no bytes, wherever it lies.
+  ArtifactContents contents = tinyArtifactContents();
+  contents.kvCache[0].maxPositions = 0;
+  contents.kvCache[0].valuesByteOffset = 0;
+  absl::StatusOr<std::string> bytes = serializeArtifact(contents);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+}
+
+TEST_F(ArtifactTest, RejectsBindingOffsetsPastTheirRegion) {
+  expectInvalid(
+      [](ArtifactContents &c) { c.decode.steps[2].args[1].byteOffset = 113; },
+      {"decode.steps[2].args[1].byte_offset",
+       "113 runs past the packed weights (112 bytes)"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.decode.steps[2].args[2].byteOffset = 640; },
+      {"decode.steps[2].args[2].byte_offset",
+       "640 is not inside the KV cache (kv_cache_bytes 640)"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.prefill.steps[0].args[1].byteOffset = 65; },
+      {"prefill.steps[0].args[1].byte_offset",
+       "65 runs past weight 'embed' (64 bytes)"});
+  expectInvalid(
+      [](ArtifactContents &c) { c.prefill.steps[1].args[3].byteOffset = 257; },
+      {"prefill.steps[1].args[3].byte_offset",
+       "runs past the values of KV-cache layer 1 (256 bytes)"});
+}
+
 TEST_F(ArtifactTest, RejectsUnknownEnumValue) {
   ArtifactContents contents = tinyArtifactContents();
   contents.weights.tensors[0].layout = static_cast<WeightLayout>(200);
   expectLoadError(*serializeArtifact(contents, ArtifactValidation::Skip),
                   {"weights.tensors[0].layout",
                    "enum value 200 is out of range", "newer moec"});
+  contents = tinyArtifactContents();
+  contents.decode.steps[2].args[2].kind =
+      static_cast<BindingKind>(static_cast<int>(BindingKind::KvCache) + 1);
+  expectLoadError(*serializeArtifact(contents, ArtifactValidation::Skip),
+                  {"decode.steps[2].args[2].kind", "enum value 12",
+                   "the largest known is 11"});
 }
 
 //===----------------------------------------------------------------------===//

@@ -8,8 +8,8 @@
 // This file provides tinyArtifactContents: a two-layer model with one CPU
 // kernel, two launches, a TMA descriptor, prefill and decode plans, three
 // arena buffers, four manifest tensors (one FP8 weight with a per-channel
-// scale) and a KV cache. It uses every table of the schema, so the unit
-// tests and the fuzz seeds start from it.
+// scale) and a KV cache of two layers in one allocation. It uses every table of
+// the schema, so the unit tests and the fuzz seeds start from it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +81,8 @@ inline ArtifactContents tinyArtifactContents() {
   c.decode.steps.push_back(PlanStep{0,
                                     1,
                                     {{BindingKind::ArenaBuffer, 1, 0, 0},
+                                     {BindingKind::PackedWeights, 0, 96, 0},
+                                     {BindingKind::KvCache, 0, 128, 0},
                                      {BindingKind::OutputLogits, 0, 0, 0}}});
   BufferPlan &p = c.bufferPlan;
   p.maxTokens = 32;
@@ -111,10 +113,13 @@ inline ArtifactContents tinyArtifactContents() {
       "w_scale", DType::F32, {4}, WeightLayout::RowMajor, 80, 16, {}});
   w.tensors.push_back(
       WeightEntry{"norm", DType::F32, {4}, WeightLayout::RowMajor, 96, 16, {}});
+  // Regions: layer 0 keys [0, 64) values [64, 128), layer 1 keys [128, 384)
+  // values [384, 640).
   c.kvCache.push_back(
-      KvCacheLayer{KvCacheKind::Chunked, 0, 16, 1, 2, DType::BF16});
+      KvCacheLayer{KvCacheKind::Chunked, 16, 16, 1, 2, DType::BF16, 0, 64});
   c.kvCache.push_back(
-      KvCacheLayer{KvCacheKind::Full, 64, 0, 1, 2, DType::BF16});
+      KvCacheLayer{KvCacheKind::Full, 64, 0, 1, 2, DType::BF16, 128, 384});
+  c.kvCacheBytes = 640;
   return c;
 }
 

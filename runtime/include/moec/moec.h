@@ -1,0 +1,122 @@
+/*===- moec.h - The moec runtime's C API --------------------------*- C -*-===*/
+/*
+ * Part of the moec project, under the Apache License v2.0 with LLVM Exceptions.
+ * SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+ *
+ * A C interface to the moec runtime (runtime/Session.h): open a compiled
+ * artifact, run forward passes and generations with a KV cache. Every
+ * function that can fail returns a moec_status; the message of the last
+ * failure is moec_session_last_error(session), or moec_last_error() for
+ * moec_session_open and calls given a NULL session. Nothing here aborts or
+ * throws on bad input. A session is not thread-safe.
+ */
+
+#ifndef MOEC_MOEC_H
+#define MOEC_MOEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum moec_status {
+  MOEC_OK = 0,
+  /* A bad argument: a malformed file, a token id outside the vocabulary,
+     bad sampling parameters, an unknown device. */
+  MOEC_INVALID_ARGUMENT = 1,
+  /* A file or a kernel's entry symbol is missing. */
+  MOEC_NOT_FOUND = 2,
+  /* The KV cache holds no more positions (moec_session_reset starts over). */
+  MOEC_CONTEXT_FULL = 3,
+  /* Not available in this build, e.g. the "cuda" device. */
+  MOEC_UNIMPLEMENTED = 4,
+  /* An output buffer is too small; nothing was run. */
+  MOEC_BUFFER_TOO_SMALL = 5,
+  /* The artifact cannot run here (kernels for another machine or device). */
+  MOEC_FAILED_PRECONDITION = 6,
+  /* Anything else: I/O errors, out of memory. */
+  MOEC_INTERNAL = 7
+} moec_status;
+
+/* An open artifact with the KV cache of one sequence. */
+typedef struct moec_session moec_session;
+
+typedef struct moec_generate_options {
+  /* New tokens to generate at most (the stop token included). */
+  size_t max_new_tokens;
+  /* 0: greedy. Otherwise softmax(logits / temperature) sampling. */
+  float temperature;
+  /* Nucleus mass in (0, 1]; 1 disables top-p. */
+  float top_p;
+  uint64_t seed;
+  /* NULL: the artifact's eos and stop token ids. Otherwise these
+     num_stop_token_ids ids (0 of them: no stop tokens). */
+  const int32_t *stop_token_ids;
+  size_t num_stop_token_ids;
+  /* Optional: called with each new token; a non-zero return ends the
+     generation after that token. */
+  int (*on_token)(int64_t token, void *user_data);
+  void *user_data;
+} moec_generate_options;
+
+/* Sets the defaults: 16 new tokens, greedy, top_p 1, seed 0, the artifact's
+   stop tokens, no callback. */
+void moec_generate_options_init(moec_generate_options *options);
+
+/* Opens the artifact at artifact_path (its packed weights beside it) for
+   device "cpu" (NULL means "cpu"; "cuda" fails with MOEC_UNIMPLEMENTED in
+   this build). On success *out is the session; on failure *out is NULL and
+   moec_last_error() says why. */
+moec_status moec_session_open(const char *artifact_path, const char *device,
+                              moec_session **out);
+
+/* Closes the session (NULL is allowed). */
+void moec_session_close(moec_session *session);
+
+/* Empties the KV cache: the next forward starts at position 0. */
+moec_status moec_session_reset(moec_session *session);
+
+/* Runs the n ids at the next n positions and writes their logits,
+   n * vocab floats row-major, to logits_out (logits_capacity floats).
+   MOEC_BUFFER_TOO_SMALL when logits_capacity < n * vocab. */
+moec_status moec_session_forward(moec_session *session, const int64_t *ids,
+                                 size_t n, float *logits_out,
+                                 size_t logits_capacity);
+
+/* Appends the n prompt ids, then generates; writes the new ids to out_ids
+   and their number to *out_count. options NULL: the defaults with
+   max_new_tokens = out_capacity. MOEC_BUFFER_TOO_SMALL when out_capacity
+   < max_new_tokens. */
+moec_status moec_session_generate(moec_session *session, const int64_t *prompt,
+                                  size_t n,
+                                  const moec_generate_options *options,
+                                  int64_t *out_ids, size_t out_capacity,
+                                  size_t *out_count);
+
+/* The vocabulary size (the number of logits per token); 0 for NULL. */
+size_t moec_session_vocab_size(const moec_session *session);
+
+/* Positions already in the KV cache; 0 for NULL. */
+size_t moec_session_position(const moec_session *session);
+
+/* Positions the KV cache holds at most; 0 for NULL. */
+size_t moec_session_context_length(const moec_session *session);
+
+/* The message of the session's last failure ("" when none); valid until the
+   next call with this session. NULL session: moec_last_error(). */
+const char *moec_session_last_error(const moec_session *session);
+
+/* The message of this thread's last failure of moec_session_open or of a
+   call given a NULL session ("" when none). */
+const char *moec_last_error(void);
+
+/* The name of a status, e.g. "MOEC_CONTEXT_FULL". */
+const char *moec_status_name(moec_status status);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MOEC_MOEC_H */
