@@ -170,7 +170,10 @@ def Precision : Pass<"moec-precision", "::mlir::ModuleOp"> {
                "means the default, attention, dense_mlp, shared_expert, "
                "routed_expert",
                "llvm::cl::list_init<std::string>({\"attention\", "
-               "\"dense_mlp\", \"shared_expert\", \"routed_expert\"})">
+               "\"dense_mlp\", \"shared_expert\", \"routed_expert\"})">,
+    Option<"compute", "compute", "std::string", /*default=*/"\"\"",
+           "Compute type around the FP8 matmuls of an fp8 precision: bf16 "
+           "(default) or f32">
   ];
   let dependentDialects = ["::mlir::moec::moe::MoeDialect",
                            "::mlir::arith::ArithDialect",

@@ -43,6 +43,7 @@ void mlir::moec::buildRoutedToTiledPipeline(OpPassManager &pm,
   addFusionPasses(pm.nest<func::FuncOp>());
   PrecisionOptions precision;
   precision.precision = options.precision;
+  precision.compute = options.compute;
   precision.fp8Classes.assign(options.fp8Classes.begin(),
                               options.fp8Classes.end());
   pm.addPass(createPrecision(precision));

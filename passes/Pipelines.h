@@ -36,6 +36,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Op classes computed in FP8 under an fp8 precision "
                      "(default: attention, dense_mlp, shared_expert, "
                      "routed_expert)")};
+  Option<std::string> compute{
+      *this, "compute",
+      llvm::cl::desc("Compute type of an fp8 precision: bf16 (default) or "
+                     "f32"),
+      llvm::cl::init("")};
 };
 
 /// Graph -> routed: expert routing of every MoE block.

@@ -300,7 +300,7 @@ struct PrecisionPass : mlir::moec::impl::PrecisionBase<PrecisionPass> {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
     FailureOr<PrecisionPolicy> policy = PrecisionPolicy::parse(
-        precision, fp8Classes, [&] { return module.emitError(); });
+        precision, fp8Classes, compute, [&] { return module.emitError(); });
     if (failed(policy) || failed(checkNoCalls(module)))
       return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())

@@ -68,6 +68,7 @@ parseOpClasses(ArrayRef<std::string> names,
 
 FailureOr<PrecisionPolicy>
 PrecisionPolicy::parse(StringRef precision, ArrayRef<std::string> fp8Classes,
+                       StringRef compute,
                        function_ref<InFlightDiagnostic()> emitError) {
   std::optional<Precision> parsed = symbolizePrecision(precision);
   if (!parsed) {
@@ -83,13 +84,26 @@ PrecisionPolicy::parse(StringRef precision, ArrayRef<std::string> fp8Classes,
       fp8Classes.empty() ? ArrayRef(kDefaultClasses) : fp8Classes, emitError);
   if (failed(classes))
     return failure();
-  if (*parsed == Precision::F32 || *parsed == Precision::BF16)
+  bool hasFp8 = *parsed != Precision::F32 && *parsed != Precision::BF16;
+  if (!hasFp8)
     classes->reset();
-  return PrecisionPolicy(*parsed, std::move(*classes));
+  if (!compute.empty() && compute != "f32" && compute != "bf16") {
+    emitError() << "unknown compute type '" << compute
+                << "', expected f32 or bf16";
+    return failure();
+  }
+  if (!hasFp8 && !compute.empty() && compute != precision) {
+    emitError() << "compute=" << compute << " contradicts precision="
+                << precision << " (compute only chooses the type around FP8 "
+                << "matmuls)";
+    return failure();
+  }
+  bool computeInF32 = *parsed == Precision::F32 || compute == "f32";
+  return PrecisionPolicy(*parsed, std::move(*classes), computeInF32);
 }
 
 FloatType PrecisionPolicy::getComputeType(MLIRContext *context) const {
-  if (precision == Precision::F32)
+  if (computeInF32)
     return Float32Type::get(context);
   return BFloat16Type::get(context);
 }

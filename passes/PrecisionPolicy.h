@@ -40,14 +40,16 @@ public:
   /// classes (attention, dense_mlp, shared_expert, routed_expert). Emits an
   /// error through `emitError` naming an unknown precision or unknown op
   /// classes and listing the valid ones.
+  /// `compute` overrides the compute type of the FP8 precisions ("f32" or
+  /// "bf16"; empty: bf16); other precisions accept only their own type.
   static FailureOr<PrecisionPolicy>
   parse(StringRef precision, ArrayRef<std::string> fp8Classes,
-        function_ref<InFlightDiagnostic()> emitError);
+        StringRef compute, function_ref<InFlightDiagnostic()> emitError);
 
   Precision getPrecision() const { return precision; }
 
   /// The element type every floating activation has: f32 for `f32`, bf16
-  /// otherwise.
+  /// for `bf16`, the `compute` option (default bf16) for the FP8 ones.
   FloatType getComputeType(MLIRContext *context) const;
 
   /// True when projections of `opClass` take FP8 operands.
@@ -67,10 +69,13 @@ public:
       "f32, bf16, fp8-rowwise, fp8-block, fp8-tensor";
 
 private:
-  PrecisionPolicy(Precision precision, llvm::SmallBitVector fp8Classes)
-      : precision(precision), fp8Classes(std::move(fp8Classes)) {}
+  PrecisionPolicy(Precision precision, llvm::SmallBitVector fp8Classes,
+                  bool computeInF32)
+      : precision(precision), fp8Classes(std::move(fp8Classes)),
+        computeInF32(computeInF32) {}
 
   Precision precision;
+  bool computeInF32;
   /// Indexed by moe::OpClass; empty unless the precision has FP8.
   llvm::SmallBitVector fp8Classes;
 };

@@ -23,6 +23,10 @@ config.substitutions.append(("%moec_src_root", config.moec_src_root))
 config.substitutions.append(("%test_data", os.path.join(
     config.moec_src_root, "test", "data")))
 config.substitutions.append(("%numpy_python", config.moec_numpy_python))
+# Absolute tool paths for scripts that run the tools themselves (test/e2e).
+config.substitutions.append(("%moecrun_exe", os.path.join(config.moec_tools_dir,
+                                                          "moec-run")))
+config.substitutions.append(("%moec_exe", os.path.join(config.moec_tools_dir, "moec")))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

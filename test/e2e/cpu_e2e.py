@@ -26,6 +26,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import llama4_ref as ref  # noqa: E402
 
 
+# moec's --fp8-classes names -> the reference's op classes.
+FP8_CLASS_NAMES = {"attention": "attn", "dense_mlp": "dense", "shared_expert": "shared",
+                   "routed_expert": "experts"}
+
+
 def run(cmd):
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -102,21 +107,46 @@ def reference(args, checks):
                                               dtype=args.storage)
     rng = np.random.default_rng(args.seed + 1)
     prompt = rng.integers(3, cfg.vocab_size, size=args.prompt_len)
-    artifact = compile_model(args, ckpt, args.precision, args.workdir,
-                             ["--max-seq-len=%d" % (args.prompt_len + args.new_tokens)])
+    extra = ["--max-seq-len=%d" % (args.prompt_len + args.new_tokens)]
+    if args.fp8_classes:
+        extra.append("--fp8-classes=" + args.fp8_classes)
+    if args.compute:
+        extra.append("--compute=" + args.compute)
+    artifact = compile_model(args, ckpt, args.precision, args.workdir, extra)
 
     fp8 = args.precision.startswith("fp8-")
     kw = {}
     if fp8:
-        # The compiler quantizes the weights as the compute type (bf16) holds them; the
-        # reference gets the same quantized weights.
-        weights = {k: ref.round_bf16(v) for k, v in weights.items()}
+        # The compiler quantizes the weights as the compute type holds them; the reference
+        # gets the same quantized weights.
+        kw["compute"] = args.compute or "bf16"
+        if kw["compute"] == "bf16":
+            weights = {k: ref.round_bf16(v) for k, v in weights.items()}
+        if args.fp8_classes:
+            kw["fp8_classes"] = tuple(FP8_CLASS_NAMES[c]
+                                      for c in args.fp8_classes.split(","))
+    if args.precision == "fp8-block":
+        # moec block-quantizes the projections it fused (q|k|v, gate|up) as one tensor.
+        kw["quantized"] = ref.fused_block_quantized_weights(
+            cfg, weights, kw.get("fp8_classes", ref.DEFAULT_FP8_CLASSES))
     model = ref.Llama4Ref(cfg, weights, precision=args.ref_precision or args.precision, **kw)
     want_logits = np.asarray(model.forward(prompt, np.arange(len(prompt))), np.float64)
+    bound = args.bound
+    if args.noise_factor:
+        # Rounding to bf16 moves logits by itself: measure how far the reference moves when
+        # the same (quantized) model is computed in f32, and allow a multiple of that.
+        hi_kw = dict(kw, compute="f32") if fp8 else {}
+        hi = ref.Llama4Ref(cfg, weights, precision="f32" if not fp8 else args.precision,
+                           **hi_kw)
+        want_hi = np.asarray(hi.forward(prompt, np.arange(len(prompt))), np.float64)
+        noise = float(np.abs(want_logits - want_hi).max() / np.abs(want_logits).max())
+        bound = max(bound, args.noise_factor * noise)
+        print("info reference %s vs f32 compute: %.3g, bound %.3g x that" %
+              (model.precision, noise, args.noise_factor))
     logits_path = os.path.join(args.workdir, "prefill.npy")
     generated, logits = run_artifact(args, artifact, prompt, args.new_tokens, logits_path)
     checks.error_bound("prefill logits vs reference %s" % model.precision, logits, want_logits,
-                       args.bound)
+                       bound)
     if args.new_tokens:
         model = ref.Llama4Ref(cfg, weights, precision=args.ref_precision or args.precision, **kw)
         # moec-run stops after an eos token (the config's eos_token_id), as does this.
@@ -140,11 +170,16 @@ def main():
     ap.add_argument("--precision", default="f32")
     ap.add_argument("--ref-precision", help="reference precision (default: --precision)")
     ap.add_argument("--bound", type=float, default=1e-4)
+    ap.add_argument("--noise-factor", type=float, default=0.0,
+                    help="also allow this multiple of the reference's own bf16 rounding "
+                         "effect (reference mode)")
     ap.add_argument("--prompt-len", type=int, default=24)
     ap.add_argument("--new-tokens", type=int, default=8)
     ap.add_argument("--config", default="{}", help="JSON config overrides (reference mode)")
     ap.add_argument("--storage", default="F32", help="checkpoint dtype (reference mode)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fp8-classes", help="moec --fp8-classes (reference mode)")
+    ap.add_argument("--compute", help="compute type of an fp8 precision (f32 or bf16)")
     ap.add_argument("--exact-greedy", action="store_true",
                     help="require the greedy continuation to equal the reference's")
     args = ap.parse_args()

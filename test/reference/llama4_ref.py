@@ -273,10 +273,12 @@ def fp8_linear_rowwise(x, wq, sw):
     return (acc * sx) * np.asarray(sw, np.float32).reshape(1, -1)
 
 
-def fp8_linear_block(x, wq, sw, block=128):
+def fp8_linear_block(x, wq, sw, block=128, row_scales=False):
     """Block-scaled FP8 GEMM: x in 1 x block groups, W [N,K] in block x block tiles
-    (sw [ceil(N/block), ceil(K/block)]). Each K block's partial sum (fp32) is multiplied by
-    s_x[t,kb]*s_w[nb,kb] and added to an fp32 accumulator. Returns float32 [T,N]."""
+    (sw [ceil(N/block), ceil(K/block)]; with row_scales, sw [N, ceil(K/block)] holds each
+    row's block scale, as for a row range cut out of a larger block-quantized tensor). Each K
+    block's partial sum (fp32) is multiplied by s_x[t,kb]*s_w[nb,kb] and added to an fp32
+    accumulator. Returns float32 [T,N]."""
     xq, sx = quantize_act_block(x, block)
     wq = np.asarray(wq, np.float32)
     sw = np.asarray(sw, np.float32)
@@ -286,7 +288,8 @@ def fp8_linear_block(x, wq, sw, block=128):
     for kb in range(sx.shape[1]):
         ks = slice(kb * block, min(K, (kb + 1) * block))
         part = np.matmul(xq[:, ks], wq[:, ks].T)
-        scale = sx[:, kb:kb + 1] * np.repeat(sw[:, kb], block)[:N][None, :]
+        rows = sw[:, kb] if row_scales else np.repeat(sw[:, kb], block)[:N]
+        scale = sx[:, kb:kb + 1] * rows[None, :]
         acc += part * scale
     return acc
 
@@ -808,6 +811,33 @@ def quantize_weights(cfg, weights, scheme, classes=DEFAULT_FP8_CLASSES, block=12
     return out
 
 
+def fused_block_quantized_weights(cfg, weights, classes=DEFAULT_FP8_CLASSES, block=128):
+    """quantize_weights(..., "block", ...) with the projections moec fuses before quantizing
+    (q|k|v, and gate|up of the shared expert and dense MLPs) block-quantized as one
+    concatenated [sum N, K] tensor, as moec does for a checkpoint it quantizes itself. Each
+    piece gets (q, per-row block scales [N, ceil(K/block)], "rows")."""
+    out = quantize_weights(cfg, weights, "block", classes, block)
+    groups = []
+    for i in range(cfg.num_hidden_layers):
+        p = "model.layers.%d." % i
+        groups.append([p + "self_attn.%s_proj.weight" % n for n in "qkv"])
+        f = p + "feed_forward."
+        mlp = f + "shared_expert." if i in cfg.moe_layers else f
+        groups.append([mlp + "gate_proj.weight", mlp + "up_proj.weight"])
+    for names in groups:
+        if not all(n in out for n in names):
+            continue
+        q, s = quantize_weight(np.concatenate([weights[n] for n in names], axis=0), "block",
+                               -1, (block, block))
+        rows = np.repeat(s, block, axis=0)[:q.shape[0]]
+        start = 0
+        for n in names:
+            end = start + weights[n].shape[0]
+            out[n] = (q[start:end], rows[start:end], "rows")
+            start = end
+    return out
+
+
 def dequantized_weights(cfg, weights, scheme, classes=DEFAULT_FP8_CLASSES, block=128):
     """Copy of `weights` where the op-class weights are replaced by their FP8 round trip (f64)."""
     q = quantize_weights(cfg, weights, scheme, classes, block)
@@ -989,12 +1019,13 @@ class Llama4Ref:
             if name in fq_names:
                 self.fq_keys.add(key)
             if name in qw:
-                q, s = qw[name]
+                q, s = qw[name][:2]
+                tag = "qrows" if len(qw[name]) > 2 else "q"
                 if index is not None:
                     q, s = q[index], s[index]
                 if transpose:
                     q, s = q.T, s.T
-                self.lin[key] = ("q", np.ascontiguousarray(q), np.ascontiguousarray(s))
+                self.lin[key] = (tag, np.ascontiguousarray(q), np.ascontiguousarray(s))
             else:
                 w = weights[name]
                 if index is not None:
@@ -1032,11 +1063,11 @@ class Llama4Ref:
         w = self.lin[key]
         N = self.N
         if isinstance(w, tuple):
-            _, wq, sw = w
+            tag, wq, sw = w
             if self.fp8 == "rowwise":
                 y = fp8_linear_rowwise(x, wq, sw)
             else:
-                y = fp8_linear_block(x, wq, sw, self.block)
+                y = fp8_linear_block(x, wq, sw, self.block, row_scales=tag == "qrows")
             return N.r(y)
         if key in self.fq_keys:
             if self.fake_quant == "rowwise":
@@ -1270,6 +1301,9 @@ def make_random_checkpoint(dir, config_overrides=None, seed=0, dtype="F32",
     elif dtype != "F32":
         raise ValueError("dtype must be F32, BF16 or F16")
     text = cfg.to_json_dict(config_style)
+    # The config names the storage type, as save_pretrained writes it.
+    dtype_key = "dtype" if "dtype" in text else "torch_dtype"
+    text[dtype_key] = {"F32": "float32", "BF16": "bfloat16", "F16": "float16"}[dtype]
     if multimodal:
         conf = {"architectures": ["Llama4ForConditionalGeneration"], "model_type": "llama4",
                 "boi_token_index": 200080, "eoi_token_index": 200081,

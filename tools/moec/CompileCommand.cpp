@@ -149,6 +149,7 @@ void buildPipeline(PassManager &pm, const CompileRequest &request, Stage from,
   options.target = request.target;
   options.precision = request.precision;
   options.fp8Classes = request.fp8Classes;
+  options.compute = request.compute;
   if (from < Stage::Routed && emit >= Stage::Routed)
     buildGraphToRoutedPipeline(pm, options);
   if (from < Stage::Tiled && emit >= Stage::Tiled)

@@ -25,6 +25,8 @@ struct CompileRequest {
   std::string target;
   std::string precision;
   std::vector<std::string> fp8Classes;
+  /// Compute type of an fp8 precision (f32 or bf16); empty: bf16.
+  std::string compute;
   /// graph | routed | tiled | ptx; empty means a full artifact.
   std::string emit;
   /// graph | routed | tiled for MLIR input; empty means graph.

@@ -86,6 +86,11 @@ cl::opt<std::string> compileCpu(
     cl::desc("LLVM CPU the CPU target's code is tuned for and may use "
              "(default: host, the compiling machine; e.g. x86-64-v3)"),
     cl::init("host"), cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<std::string> compileCompute(
+    "compute",
+    cl::desc("Compute type around the FP8 matmuls of an fp8 precision: bf16 "
+             "(default) or f32"),
+    cl::cat(moecCategory), cl::sub(compileCommand));
 cl::list<std::string> compileFp8Classes(
     "fp8-classes",
     cl::desc("Op classes computed in FP8 under an fp8 precision "
@@ -173,6 +178,7 @@ int main(int argc, char **argv) {
     request.emit = compileEmit;
     request.from = compileFrom;
     request.output = compileOutput;
+    request.compute = compileCompute;
     request.maxSeqLen = compileMaxSeqLen;
     request.cpu = compileCpu;
     request.progress = compileProgress;
