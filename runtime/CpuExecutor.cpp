@@ -16,6 +16,9 @@
 
 #include <cerrno>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/mman.h>
 #include <unistd.h>
 #include <utility>
@@ -141,9 +144,22 @@ absl::Status CpuExecutor::resolvePlan(PlanKind plan, std::vector<Step> &steps) {
   return absl::OkStatus();
 }
 
+/// Compiled CPU steps allocate their temporaries with malloc and free them
+/// before returning (no arena yet). glibc would serve large blocks with
+/// mmap and unmap them on free, so every step would page-fault its
+/// temporaries in again; keeping freed memory for reuse avoids that.
+static void keepFreedMemoryForReuse() {
+#if defined(__GLIBC__)
+  constexpr int kLarge = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kLarge);
+  mallopt(M_TRIM_THRESHOLD, kLarge);
+#endif
+}
+
 absl::StatusOr<std::unique_ptr<CpuExecutor>>
 CpuExecutor::create(const Artifact &artifact,
                     absl::Span<const uint8_t> packedData) {
+  keepFreedMemoryForReuse();
   std::unique_ptr<CpuExecutor> result(new CpuExecutor(artifact, packedData));
   result->objects.resize(artifact.kernels().size());
   if (absl::Status s =

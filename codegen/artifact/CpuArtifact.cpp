@@ -11,6 +11,10 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <dlfcn.h>
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
@@ -126,6 +130,65 @@ readCheckpointTensor(const rt::Checkpoint &checkpoint, const PackedTensor &t) {
   return tensor->data();
 }
 
+/// A rank-1 MLIR memref descriptor, what the compiled entries take.
+struct ByteBufferDescriptor {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t size;
+  int64_t stride;
+};
+
+/// Runs `moec_cpu_pack(checkpoint, packed)` from `object` (written to a
+/// temporary file for dlopen) over the checkpoint tensors `pack` lists.
+static llvm::Error runPacking(const std::vector<uint8_t> &object,
+                              DictionaryAttr pack,
+                              const rt::Checkpoint &checkpoint,
+                              std::vector<uint8_t> &packed) {
+  auto inputList = pack.getAs<ArrayAttr>("inputs");
+  llvm::Expected<std::vector<PackedTensor>> inputs = packedTensors(inputList);
+  if (!inputs)
+    return inputs.takeError();
+  std::vector<uint8_t> source(getInt(pack, "input_size"));
+  for (const PackedTensor &t : *inputs) {
+    llvm::Expected<absl::Span<const uint8_t>> data =
+        readCheckpointTensor(checkpoint, t);
+    if (!data)
+      return data.takeError();
+    std::copy(data->begin(), data->end(), source.begin() + t.offset);
+  }
+
+  llvm::SmallString<128> path;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "moec-pack", "so", fd, path))
+    return makeError("cannot create a temporary file for weight packing: " +
+                     ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(reinterpret_cast<const char *>(object.data()), object.size());
+  }
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  llvm::sys::fs::remove(path);
+  if (!handle)
+    return makeError(llvm::Twine("cannot load the weight-packing code: ") +
+                     dlerror());
+  auto entry = reinterpret_cast<void (*)(void **)>(
+      dlsym(handle, "moec_cpu_pack"));
+  if (!entry) {
+    dlclose(handle);
+    return makeError("the compiled code has no moec_cpu_pack entry");
+  }
+  ByteBufferDescriptor in = {source.data(), source.data(), 0,
+                             static_cast<int64_t>(source.size()), 1};
+  ByteBufferDescriptor out = {packed.data(), packed.data(), 0,
+                              static_cast<int64_t>(packed.size()), 1};
+  void *args[] = {&in, &out};
+  entry(args);
+  dlclose(handle);
+  return llvm::Error::success();
+}
+
 /// Per layer, the key and value cache entries of `moec.cpu_abi`.
 static llvm::Expected<std::vector<rt::KvCacheLayer>>
 kvCacheLayers(ArrayAttr caches, const llama4::Llama4Config &config) {
@@ -178,9 +241,27 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
       rt::Checkpoint::open(request.checkpointDir);
   if (!checkpoint.ok())
     return fromStatus(checkpoint.status());
+  // The packed weights in memory: computed ones from the packing entry,
+  // the others copied from the checkpoint.
+  std::vector<uint8_t> packed(packedSize);
+  auto pack = abi.getAs<DictionaryAttr>("pack");
+  if (pack && !pack.empty())
+    if (llvm::Error error =
+            runPacking(request.packObject, pack, *checkpoint, packed))
+      return error;
+  for (auto [entry, tensor] : llvm::zip(weights, *tensors)) {
+    if (cast<DictionaryAttr>(entry).get("computed"))
+      continue;
+    llvm::Expected<absl::Span<const uint8_t>> data =
+        readCheckpointTensor(*checkpoint, tensor);
+    if (!data)
+      return data.takeError();
+    std::copy(data->begin(), data->end(), packed.begin() + tensor.offset);
+  }
   if (llvm::Error error = writePackedWeights(
           packedPath, *tensors, packedSize, alignment, [&](size_t i) {
-            return readCheckpointTensor(*checkpoint, (*tensors)[i]);
+            const PackedTensor &t = (*tensors)[i];
+            return absl::MakeConstSpan(packed.data() + t.offset, t.bytes);
           }))
     return error;
 

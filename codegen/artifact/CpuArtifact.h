@@ -8,7 +8,9 @@
 // the shared object, one plan step per forward pass (prefill and decode call
 // the same entry, which handles any token count), the weight manifest and
 // KV-cache layout that moec-cpu-bind-runtime-abi recorded (`moec.cpu_abi`),
-// and the packed weights beside the artifact, copied from the checkpoint.
+// and the packed weights beside the artifact: checkpoint tensors copied, and
+// the weights @moec_pack computes (fused, transposed, cast, quantized) made
+// by running the compiled packing entry on the checkpoint here, once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +34,10 @@ struct CpuArtifactRequest {
   /// The `moec.cpu_abi` dictionary.
   DictionaryAttr abi;
   std::vector<uint8_t> sharedObject;
+  /// A shared object this machine can run that exports `moec_cpu_pack`
+  /// (the artifact's own when it was compiled for the host); needed when
+  /// `abi` has a non-empty `pack`.
+  std::vector<uint8_t> packObject;
   /// "x86_64", "aarch64", ...
   std::string arch;
   /// Most tokens one forward pass takes.

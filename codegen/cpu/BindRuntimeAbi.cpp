@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::moec::cpu {
@@ -94,23 +95,34 @@ struct CpuBindRuntimeAbiPass
   void runOnOperation() override;
 
 private:
-  /// Assigns each graph.weight an offset in the packed weights; fills
-  /// `offsets` and returns the layout entries.
-  FailureOr<ArrayAttr> layOutWeights(llvm::StringMap<int64_t> &offsets,
+  /// Assigns each graph.weight that `func` reads an offset in one buffer
+  /// (declaration order); fills `offsets` and returns the layout entries.
+  /// `computed` names the weights @moec_pack produces.
+  FailureOr<ArrayAttr> layOutWeights(func::FuncOp func,
+                                     const llvm::StringSet<> &computed,
+                                     llvm::StringMap<int64_t> &offsets,
                                      int64_t &size);
+  /// Rewrites @moec_pack into @moec_pack_weights(%checkpoint, %packed).
+  LogicalResult bindPack(func::FuncOp pack,
+                         const llvm::StringMap<int64_t> &packedOffsets,
+                         DictionaryAttr &packAbi);
   void bindWeightRefs(func::FuncOp step, Value weights,
                       const llvm::StringMap<int64_t> &offsets);
 };
 } // namespace
 
-FailureOr<ArrayAttr>
-CpuBindRuntimeAbiPass::layOutWeights(llvm::StringMap<int64_t> &offsets,
-                                     int64_t &size) {
+FailureOr<ArrayAttr> CpuBindRuntimeAbiPass::layOutWeights(
+    func::FuncOp func, const llvm::StringSet<> &computed,
+    llvm::StringMap<int64_t> &offsets, int64_t &size) {
   ModuleOp module = getOperation();
   Builder b(module.getContext());
+  llvm::StringSet<> used;
+  func.walk([&](graph::WeightRefOp ref) { used.insert(ref.getName()); });
   SmallVector<Attribute> entries;
   size = 0;
   for (auto weight : module.getOps<graph::WeightOp>()) {
+    if (!used.contains(weight.getSymName()))
+      continue;
     auto type = cast<RankedTensorType>(weight.getType());
     std::optional<int64_t> bytes = tensorBytes(type);
     if (!bytes) {
@@ -120,11 +132,14 @@ CpuBindRuntimeAbiPass::layOutWeights(llvm::StringMap<int64_t> &offsets,
     }
     size = llvm::alignTo(size, kAbiAlignment);
     offsets[weight.getSymName()] = size;
-    entries.push_back(b.getDictionaryAttr(
-        {b.getNamedAttr("name", weight.getSymNameAttr()),
-         b.getNamedAttr("type", TypeAttr::get(type)),
-         b.getNamedAttr("offset", b.getI64IntegerAttr(size)),
-         b.getNamedAttr("bytes", b.getI64IntegerAttr(*bytes))}));
+    SmallVector<NamedAttribute> fields = {
+        b.getNamedAttr("name", weight.getSymNameAttr()),
+        b.getNamedAttr("type", TypeAttr::get(type)),
+        b.getNamedAttr("offset", b.getI64IntegerAttr(size)),
+        b.getNamedAttr("bytes", b.getI64IntegerAttr(*bytes))};
+    if (computed.contains(weight.getSymName()))
+      fields.push_back(b.getNamedAttr("computed", b.getUnitAttr()));
+    entries.push_back(b.getDictionaryAttr(fields));
     size += *bytes;
   }
   return b.getArrayAttr(entries);
@@ -155,6 +170,57 @@ void CpuBindRuntimeAbiPass::bindWeightRefs(
   });
 }
 
+LogicalResult CpuBindRuntimeAbiPass::bindPack(
+    func::FuncOp pack, const llvm::StringMap<int64_t> &packedOffsets,
+    DictionaryAttr &packAbi) {
+  auto names = pack->getAttrOfType<ArrayAttr>("moec.packed_weights");
+  FunctionType type = pack.getFunctionType();
+  if (pack.isExternal() || type.getNumInputs() != 0 || !names ||
+      names.size() != type.getNumResults())
+    return pack.emitOpError("must have a body, no arguments and one "
+                            "moec.packed_weights name per result");
+  llvm::StringMap<int64_t> inputOffsets;
+  int64_t inputSize = 0;
+  FailureOr<ArrayAttr> inputs =
+      layOutWeights(pack, {}, inputOffsets, inputSize);
+  if (failed(inputs))
+    return failure();
+
+  OpBuilder b(pack);
+  Location loc = pack.getLoc();
+  Type i8Buffer = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  auto bound = func::FuncOp::create(
+      b, loc, "moec_pack_weights", b.getFunctionType({i8Buffer, i8Buffer}, {}));
+  bound->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = bound.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  for (Operation &op : pack.getBody().front().without_terminator())
+    b.clone(op, mapping);
+  auto ret = cast<func::ReturnOp>(pack.getBody().front().getTerminator());
+  for (auto [name, value] : llvm::zip(names, ret.getOperands())) {
+    StringRef symbol = cast<FlatSymbolRefAttr>(name).getValue();
+    auto it = packedOffsets.find(symbol);
+    if (it == packedOffsets.end())
+      return pack.emitOpError("produces @")
+             << symbol << ", which @forward does not read";
+    Value view = viewAt(b, loc, entry->getArgument(1), it->second,
+                        cast<RankedTensorType>(value.getType()));
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, mapping.lookup(value), view, /*restrict=*/true,
+        /*writable=*/true);
+  }
+  func::ReturnOp::create(b, loc);
+  bindWeightRefs(bound, entry->getArgument(0), inputOffsets);
+  pack.erase();
+
+  packAbi = b.getDictionaryAttr(
+      {b.getNamedAttr("entry", b.getStringAttr("moec_pack_weights")),
+       b.getNamedAttr("input_size", b.getI64IntegerAttr(inputSize)),
+       b.getNamedAttr("inputs", *inputs)});
+  return success();
+}
+
 void CpuBindRuntimeAbiPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -177,10 +243,20 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
   if (!refsOk)
     return signalPassFailure();
 
+  auto pack = module.lookupSymbol<func::FuncOp>("moec_pack");
+  llvm::StringSet<> computed;
+  if (pack)
+    if (auto names = pack->getAttrOfType<ArrayAttr>("moec.packed_weights"))
+      for (Attribute name : names)
+        computed.insert(cast<FlatSymbolRefAttr>(name).getValue());
   llvm::StringMap<int64_t> weightOffsets;
   int64_t packedSize = 0;
-  FailureOr<ArrayAttr> weightEntries = layOutWeights(weightOffsets, packedSize);
+  FailureOr<ArrayAttr> weightEntries =
+      layOutWeights(forward, computed, weightOffsets, packedSize);
   if (failed(weightEntries))
+    return signalPassFailure();
+  DictionaryAttr packAbi;
+  if (pack && failed(bindPack(pack, weightOffsets, packAbi)))
     return signalPassFailure();
 
   // The caches, one after the other in argument order.
@@ -278,5 +354,7 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
            attrs.getNamedAttr("weights", *weightEntries),
            attrs.getNamedAttr("kv_cache_bytes",
                               attrs.getI64IntegerAttr(cacheBytes)),
-           attrs.getNamedAttr("kv_caches", attrs.getArrayAttr(caches))}));
+           attrs.getNamedAttr("kv_caches", attrs.getArrayAttr(caches)),
+           attrs.getNamedAttr("pack", packAbi ? Attribute(packAbi)
+                                              : attrs.getDictionaryAttr({}))}));
 }

@@ -134,6 +134,22 @@ def CpuLowerRouting : Pass<"moec-cpu-lower-routing"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CpuOutlineWeightPacking : Pass<"moec-cpu-outline-weight-packing", "::mlir::ModuleOp"> {
+  let summary = "Moves computations on weights out of @forward into @moec_pack";
+  let description = [{
+    Ops in @forward's body whose operands are all weights (`graph.weight_ref`)
+    or constants, recursively — fused q|k|v and gate|up concatenations,
+    `tile.transpose_weight`, casts to the compute type, `moe.quantize` of
+    weights — compute the same values on every call. They move into a new
+    function `@moec_pack() -> (...)`, which the compiler runs once on the
+    checkpoint (moec compile packs its results into the artifact's weights);
+    each result used by @forward becomes a new `graph.weight
+    @moec.packed.N` that @forward reads. `@moec_pack` lists the names in
+    `moec.packed_weights`. Ops with regions or memory effects, and results
+    of dynamic shape, stay in @forward.
+  }];
+}
+
 def CpuBindRuntimeAbi : Pass<"moec-cpu-bind-runtime-abi", "::mlir::ModuleOp"> {
   let summary = "Binds @forward to the runtime's CPU step ABI";
   let description = [{
@@ -157,6 +173,13 @@ def CpuBindRuntimeAbi : Pass<"moec-cpu-bind-runtime-abi", "::mlir::ModuleOp"> {
     artifact writer; @forward and the `graph.weight` declarations are
     removed. A missing @forward, a signature other than the one above or a
     sub-byte element type is an error.
+
+    Only weights @forward reads are laid out. With a `@moec_pack` (from
+    `moec-cpu-outline-weight-packing`), it becomes
+    `@moec_pack_weights(%checkpoint: memref<?xi8>, %packed: memref<?xi8>)`:
+    its weights are views of the first buffer (layout `pack.inputs`, size
+    `pack.input_size`), and each result is written to the packed weight of
+    the same name in the second (marked `computed` in `weights`).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

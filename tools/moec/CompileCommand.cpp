@@ -236,6 +236,7 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   PassManager tiling(&context);
   configureInstrumentation(tiling, request);
   buildPipeline(tiling, request, from, Stage::Tiled);
+  tiling.addPass(cpu::createCpuOutlineWeightPacking());
   tiling.addPass(cpu::createCpuBindRuntimeAbi());
   if (failed(progress.step("lowering to tiled IR for the CPU",
                            [&] { return tiling.run(*module); })))
@@ -247,6 +248,11 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   cpu::CpuLowerToLLVMOptions lowerOptions;
   cpu::buildCpuLowerToLLVMPipeline(lowering, lowerOptions);
   lowering.addPass(cpu::createCpuEmitRuntimeEntry());
+  auto pack = abi.getAs<DictionaryAttr>("pack");
+  bool packs = pack && !pack.empty();
+  if (packs)
+    lowering.addPass(cpu::createCpuEmitRuntimeEntry(
+        {/*function=*/"moec_pack_weights", /*entry=*/"moec_cpu_pack"}));
   if (failed(progress.step("lowering to LLVM",
                            [&] { return lowering.run(*module); })))
     return 1;
@@ -260,11 +266,25 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   if (!object)
     return fail(llvm::toString(object.takeError()));
 
+  // The packing entry runs here: it needs code this machine can execute.
+  std::vector<uint8_t> packObject;
+  if (packs && request.cpu != "host") {
+    llvm::Expected<cpu::SharedObject> host =
+        progress.step("compiling weight packing for this machine",
+                      [&] { return cpu::emitSharedObject(*module, {}); });
+    if (!host)
+      return fail(llvm::toString(host.takeError()));
+    packObject = std::move(host->bytes);
+  } else if (packs) {
+    packObject = object->bytes;
+  }
+
   CpuArtifactRequest artifact;
   artifact.config = &*config;
   artifact.checkpointDir = request.input;
   artifact.abi = abi;
   artifact.sharedObject = std::move(object->bytes);
+  artifact.packObject = std::move(packObject);
   artifact.arch = object->arch;
   artifact.maxTokens = static_cast<uint32_t>(positions);
   artifact.compilerVersion = MOEC_VERSION;

@@ -73,6 +73,7 @@ module {
   // expected-error @below {{'graph.weight' op element type 'i4' has no whole-byte storage}}
   graph.weight @packed : tensor<8xi4>
   func.func @forward(%ids: tensor<?xi64>, %pos: tensor<?xi64>) -> tensor<?x8xf32> {
+    %p = graph.weight_ref @packed : tensor<8xi4>
     %c0 = arith.constant 0 : index
     %n = tensor.dim %ids, %c0 : tensor<?xi64>
     %l = tensor.empty(%n) : tensor<?x8xf32>
