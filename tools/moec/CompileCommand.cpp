@@ -17,6 +17,7 @@
 #include "codegen/cpu/SharedObject.h"
 #include "dialects/InitAllDialects.h"
 #include "frontends/llama4/Llama4Importer.h"
+#include "frontends/llama4/WeightCheck.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -91,6 +92,15 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
           request.precision))
     return fail("unknown --precision '" + request.precision +
                 "', expected f32, bf16, fp8-rowwise, fp8-block or fp8-tensor");
+  if (!request.compute.empty()) {
+    if (request.compute != "f32" && request.compute != "bf16")
+      return fail("unknown --compute '" + request.compute +
+                  "', expected f32 or bf16");
+    if (!llvm::StringRef(request.precision).starts_with("fp8-"))
+      return fail("--compute applies to the fp8 precisions (it chooses the "
+                  "type around FP8 matmuls); --precision=" +
+                  request.precision + " already fixes it");
+  }
   if (emit < from)
     return fail("--emit=" + request.emit +
                 " is an earlier stage than the "
@@ -210,6 +220,12 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   Progress progress(request.progress);
 
+  // The weights are packed at the end; a config-only directory fails now.
+  if (!llama4::hasCheckpointWeights(request.input))
+    return fail("'" + request.input +
+                "' has no weights (model.safetensors or "
+                "model.safetensors.index.json); an artifact needs them. A "
+                "config alone can be compiled with --emit=graph|routed|tiled");
   llvm::SmallString<256> configPath(request.input);
   llvm::sys::path::append(configPath, "config.json");
   llvm::Expected<llama4::Llama4Config> config =
