@@ -93,8 +93,9 @@ PrecisionPolicy::parse(StringRef precision, ArrayRef<std::string> fp8Classes,
     return failure();
   }
   if (!hasFp8 && !compute.empty() && compute != precision) {
-    emitError() << "compute=" << compute << " contradicts precision="
-                << precision << " (compute only chooses the type around FP8 "
+    emitError() << "compute=" << compute
+                << " contradicts precision=" << precision
+                << " (compute only chooses the type around FP8 "
                 << "matmuls)";
     return failure();
   }

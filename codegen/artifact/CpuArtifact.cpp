@@ -14,8 +14,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <dlfcn.h>
 #include "llvm/Support/Path.h"
+#include <dlfcn.h>
 
 using namespace mlir;
 using namespace mlir::moec;
@@ -97,8 +97,8 @@ static llvm::Expected<std::vector<PackedTensor>> packedTensors(ArrayAttr list) {
   std::vector<PackedTensor> tensors;
   for (Attribute a : list) {
     auto entry = cast<DictionaryAttr>(a);
-    auto type = cast<RankedTensorType>(
-        entry.getAs<TypeAttr>("type").getValue());
+    auto type =
+        cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
     PackedTensor t;
     t.name = entry.getAs<StringAttr>("name").str();
     std::optional<rt::DType> dtype = toDType(type.getElementType());
@@ -160,8 +160,8 @@ static llvm::Error runPacking(const std::vector<uint8_t> &object,
 
   llvm::SmallString<128> path;
   int fd;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "moec-pack", "so", fd, path))
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("moec-pack", "so", fd, path))
     return makeError("cannot create a temporary file for weight packing: " +
                      ec.message());
   {
@@ -173,8 +173,8 @@ static llvm::Error runPacking(const std::vector<uint8_t> &object,
   if (!handle)
     return makeError(llvm::Twine("cannot load the weight-packing code: ") +
                      dlerror());
-  auto entry = reinterpret_cast<void (*)(void **)>(
-      dlsym(handle, "moec_cpu_pack"));
+  auto entry =
+      reinterpret_cast<void (*)(void **)>(dlsym(handle, "moec_cpu_pack"));
   if (!entry) {
     dlclose(handle);
     return makeError("the compiled code has no moec_cpu_pack entry");
@@ -201,8 +201,7 @@ kvCacheLayers(ArrayAttr caches, const llama4::Llama4Config &config) {
   for (size_t l = 0; l < caches.size() / 2; ++l) {
     auto keys = cast<DictionaryAttr>(caches[2 * l]);
     auto values = cast<DictionaryAttr>(caches[2 * l + 1]);
-    auto type =
-        cast<RankedTensorType>(keys.getAs<TypeAttr>("type").getValue());
+    auto type = cast<RankedTensorType>(keys.getAs<TypeAttr>("type").getValue());
     if (type.getDimSize(1) != config.numKvHeads * config.headDim)
       return makeError("cache of layer " + llvm::Twine(l) +
                        " rows are not kv_heads x head_dim wide");

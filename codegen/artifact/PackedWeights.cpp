@@ -23,10 +23,10 @@ static std::string buildHeader(const std::vector<PackedTensor> &tensors,
   unsigned padding = 0;
   auto addEntry = [&](std::string name, llvm::StringRef dtype,
                       llvm::json::Array shape, uint64_t begin, uint64_t end) {
-    header[name] = llvm::json::Object{
-        {"dtype", dtype},
-        {"shape", std::move(shape)},
-        {"data_offsets", llvm::json::Array{begin, end}}};
+    header[name] =
+        llvm::json::Object{{"dtype", dtype},
+                           {"shape", std::move(shape)},
+                           {"data_offsets", llvm::json::Array{begin, end}}};
   };
   auto pad = [&](uint64_t to) {
     if (to > cursor)

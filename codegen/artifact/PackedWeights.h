@@ -1,4 +1,5 @@
-//===- PackedWeights.h - The packed weights file beside an artifact -*- C++ -*-===//
+//===- PackedWeights.h - The packed weights file beside an artifact -*- C++
+//-*-===//
 //
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //

@@ -73,7 +73,7 @@ struct ForwardSignature {
     if (!logits || logits.getRank() != 2 || logits.isDynamicDim(1) ||
         !isa<FloatType>(logits.getElementType()))
       return forward.emitOpError(
-          "must return logits as tensor<?xVOCABxfloat>, got ")
+                 "must return logits as tensor<?xVOCABxfloat>, got ")
              << type.getResult(0);
     for (unsigned i = 0; i < numCaches; ++i) {
       auto cache = dyn_cast<RankedTensorType>(type.getInput(2 + i));
@@ -149,20 +149,19 @@ FailureOr<ArrayAttr> CpuBindRuntimeAbiPass::layOutWeights(
 static Value viewAt(OpBuilder &b, Location loc, Value buffer, int64_t offset,
                     RankedTensorType type) {
   auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  return memref::ViewOp::create(
-      b, loc, memrefType, buffer,
-      arith::ConstantIndexOp::create(b, loc, offset), ValueRange{});
+  return memref::ViewOp::create(b, loc, memrefType, buffer,
+                                arith::ConstantIndexOp::create(b, loc, offset),
+                                ValueRange{});
 }
 
 void CpuBindRuntimeAbiPass::bindWeightRefs(
-    func::FuncOp step, Value weights,
-    const llvm::StringMap<int64_t> &offsets) {
+    func::FuncOp step, Value weights, const llvm::StringMap<int64_t> &offsets) {
   OpBuilder b(step.getContext());
   step.walk([&](graph::WeightRefOp ref) {
     b.setInsertionPoint(ref);
     RankedTensorType type = ref.getType();
-    Value view = viewAt(b, ref.getLoc(), weights,
-                        offsets.lookup(ref.getName()), type);
+    Value view =
+        viewAt(b, ref.getLoc(), weights, offsets.lookup(ref.getName()), type);
     Value tensor = bufferization::ToTensorOp::create(
         b, ref.getLoc(), type, view, /*restrict=*/true, /*writable=*/false);
     ref.replaceAllUsesWith(tensor);
@@ -170,9 +169,10 @@ void CpuBindRuntimeAbiPass::bindWeightRefs(
   });
 }
 
-LogicalResult CpuBindRuntimeAbiPass::bindPack(
-    func::FuncOp pack, const llvm::StringMap<int64_t> &packedOffsets,
-    DictionaryAttr &packAbi) {
+LogicalResult
+CpuBindRuntimeAbiPass::bindPack(func::FuncOp pack,
+                                const llvm::StringMap<int64_t> &packedOffsets,
+                                DictionaryAttr &packAbi) {
   auto names = pack->getAttrOfType<ArrayAttr>("moec.packed_weights");
   FunctionType type = pack.getFunctionType();
   if (pack.isExternal() || type.getNumInputs() != 0 || !names ||
@@ -277,9 +277,8 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
       {ShapedType::kDynamic, signature.logits.getDimSize(1)}, b.getF32Type());
   auto step = func::FuncOp::create(
       b, loc, "moec_forward",
-      b.getFunctionType({i8Buffer, i8Buffer, idsBuffer, idsBuffer,
-                         logitsBuffer},
-                        {}));
+      b.getFunctionType(
+          {i8Buffer, i8Buffer, idsBuffer, idsBuffer, logitsBuffer}, {}));
   step->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   Block *entry = step.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -311,16 +310,15 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
     Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
     AffineMap id = b.getMultiDimIdentityMap(2);
-    logits = linalg::GenericOp::create(
-                 b, loc, f32Type, ValueRange{logits}, ValueRange{init},
-                 SmallVector<AffineMap>{id, id},
-                 SmallVector<utils::IteratorType>(
-                     2, utils::IteratorType::parallel),
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   linalg::YieldOp::create(
-                       nb, nl, cpu::widenToF32(nb, nl, args[0]));
-                 })
-                 .getResult(0);
+    logits =
+        linalg::GenericOp::create(
+            b, loc, f32Type, ValueRange{logits}, ValueRange{init},
+            SmallVector<AffineMap>{id, id},
+            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(nb, nl, cpu::widenToF32(nb, nl, args[0]));
+            })
+            .getResult(0);
   }
   bufferization::MaterializeInDestinationOp::create(
       b, loc, TypeRange{}, logits, entry->getArgument(4), /*restrict=*/true,
@@ -333,7 +331,8 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
 
   bindWeightRefs(step, entry->getArgument(0), weightOffsets);
   forward.erase();
-  for (auto weight : llvm::make_early_inc_range(module.getOps<graph::WeightOp>()))
+  for (auto weight :
+       llvm::make_early_inc_range(module.getOps<graph::WeightOp>()))
     weight.erase();
 
   Builder attrs(ctx);

@@ -60,9 +60,9 @@ struct CpuEmitRuntimeEntryPass
     b.setInsertionPointToStart(body);
     SmallVector<Value> args;
     for (unsigned i = 0, e = wrapperType.getNumParams(); i < e; ++i) {
-      Value slot = LLVM::GEPOp::create(
-          b, loc, ptrType, ptrType, body->getArgument(0),
-          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      Value slot =
+          LLVM::GEPOp::create(b, loc, ptrType, ptrType, body->getArgument(0),
+                              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
       args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
     }
     LLVM::CallOp::create(b, loc, wrapper, args);

@@ -107,9 +107,9 @@ static Value routerLogits(RewriterBase &rw, Location loc, Value x, Value w) {
   SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rw, loc, x, 0),
                                      tensor::getMixedSize(rw, loc, w, 0)};
   Value init = tensor::EmptyOp::create(rw, loc, sizes, rw.getF32Type());
-  Value zero = linalg::FillOp::create(rw, loc, cpu::f32Constant(rw, loc, 0.0f),
-                                      init)
-                   .getResult(0);
+  Value zero =
+      linalg::FillOp::create(rw, loc, cpu::f32Constant(rw, loc, 0.0f), init)
+          .getResult(0);
   AffineExpr t, e, k;
   bindDims(ctx, t, e, k);
   auto maps = SmallVector<AffineMap>{AffineMap::get(3, 0, {t, k}, ctx),
@@ -121,11 +121,11 @@ static Value routerLogits(RewriterBase &rw, Location loc, Value x, Value w) {
           {IteratorType::parallel, IteratorType::parallel,
            IteratorType::reduction},
           [&](OpBuilder &b, Location l, ValueRange args) {
-            Value prod = arith::MulFOp::create(b, l, cpu::widenToF32(b, l, args[0]),
-                                               cpu::widenToF32(b, l, args[1]));
-            linalg::YieldOp::create(b, l,
-                                    arith::AddFOp::create(b, l, args[2], prod)
-                                        .getResult());
+            Value prod =
+                arith::MulFOp::create(b, l, cpu::widenToF32(b, l, args[0]),
+                                      cpu::widenToF32(b, l, args[1]));
+            linalg::YieldOp::create(
+                b, l, arith::AddFOp::create(b, l, args[2], prod).getResult());
           })
           .getResult(0);
   if (element.isF32())
@@ -190,8 +190,8 @@ static SmallVector<Value> lowerRouterTopK(RewriterBase &rw,
                           [&](OpBuilder &b, Location l, Value j,
                               ValueRange found) {
                             Emitter e{b, l};
-                            Value prev = e.toIndex(
-                                e.extract(choiceArgs[0], {t, j}));
+                            Value prev =
+                                e.toIndex(e.extract(choiceArgs[0], {t, j}));
                             Value same = arith::CmpIOp::create(
                                 b, l, arith::CmpIPredicate::eq, prev, x);
                             scf::YieldOp::create(
@@ -208,8 +208,7 @@ static SmallVector<Value> lowerRouterTopK(RewriterBase &rw,
                         b, l,
                         ValueRange{
                             arith::SelectOp::create(b, l, better, v, best[0]),
-                            arith::SelectOp::create(b, l, better, x,
-                                                    best[1])});
+                            arith::SelectOp::create(b, l, better, x, best[1])});
                   });
               Value logit = scan.getResult(0);
               // sigmoid(x) = 1 / (1 + exp(-x)), in f32.
@@ -218,10 +217,10 @@ static SmallVector<Value> lowerRouterTopK(RewriterBase &rw,
                   b, l, oneF,
                   arith::AddFOp::create(
                       b, l, oneF,
-                      math::ExpOp::create(
-                          b, l, arith::NegFOp::create(b, l, logit))));
-              Value expert = e.fromIndex(scan.getResult(1),
-                                         expertsType.getElementType());
+                      math::ExpOp::create(b, l,
+                                          arith::NegFOp::create(b, l, logit))));
+              Value expert =
+                  e.fromIndex(scan.getResult(1), expertsType.getElementType());
               Value score =
                   cpu::roundFromF32(b, l, sig, scoresType.getElementType());
               scf::YieldOp::create(
@@ -252,7 +251,8 @@ static Value expertOfPair(Emitter &e, Value experts, Value r, int64_t topK,
 static SmallVector<Value> lowerDispatch(RewriterBase &rw, moe::DispatchOp op) {
   Location loc = op.getLoc();
   Emitter em{rw, loc};
-  int64_t topK = cast<RankedTensorType>(op.getExperts().getType()).getDimSize(1);
+  int64_t topK =
+      cast<RankedTensorType>(op.getExperts().getType()).getDimSize(1);
   int64_t numExperts = op.getNumExperts();
   auto offsetsType = cast<RankedTensorType>(op.getExpertOffsets().getType());
   auto sourceType = cast<RankedTensorType>(op.getSourceRows().getType());
@@ -268,44 +268,42 @@ static SmallVector<Value> lowerDispatch(RewriterBase &rw, moe::DispatchOp op) {
   Value zeroCount =
       arith::ConstantOp::create(rw, loc, rw.getZeroAttr(offsetElement));
   counts = linalg::FillOp::create(rw, loc, zeroCount, counts).getResult(0);
-  counts =
-      scf::ForOp::create(
-          rw, loc, zero, numPairs, one, ValueRange{counts},
-          [&](OpBuilder &b, Location l, Value r, ValueRange args) {
-            Emitter e{b, l};
-            Value x = expertOfPair(e, experts, r, topK, numExperts);
-            Value n = arith::AddIOp::create(
-                b, l, e.extract(args[0], {x}),
-                arith::ConstantOp::create(b, l,
-                                          b.getIntegerAttr(offsetElement, 1)));
-            scf::YieldOp::create(b, l, e.insert(n, args[0], {x}));
-          })
-          .getResult(0);
+  counts = scf::ForOp::create(
+               rw, loc, zero, numPairs, one, ValueRange{counts},
+               [&](OpBuilder &b, Location l, Value r, ValueRange args) {
+                 Emitter e{b, l};
+                 Value x = expertOfPair(e, experts, r, topK, numExperts);
+                 Value n = arith::AddIOp::create(
+                     b, l, e.extract(args[0], {x}),
+                     arith::ConstantOp::create(
+                         b, l, b.getIntegerAttr(offsetElement, 1)));
+                 scf::YieldOp::create(b, l, e.insert(n, args[0], {x}));
+               })
+               .getResult(0);
 
   // offsets[0] = 0, offsets[e + 1] = offsets[e] + counts[e].
   Value offsets =
       tensor::EmptyOp::create(rw, loc, {numExperts + 1}, offsetElement);
   offsets = em.insert(zeroCount, offsets, {zero});
-  offsets =
-      scf::ForOp::create(
-          rw, loc, zero, em.idx(numExperts), one, ValueRange{offsets},
-          [&](OpBuilder &b, Location l, Value x, ValueRange args) {
-            Emitter e{b, l};
-            Value next = arith::AddIOp::create(b, l, e.extract(args[0], {x}),
-                                               e.extract(counts, {x}));
-            Value x1 = arith::AddIOp::create(b, l, x, e.idx(1));
-            scf::YieldOp::create(b, l, e.insert(next, args[0], {x1}));
-          })
-          .getResult(0);
+  offsets = scf::ForOp::create(
+                rw, loc, zero, em.idx(numExperts), one, ValueRange{offsets},
+                [&](OpBuilder &b, Location l, Value x, ValueRange args) {
+                  Emitter e{b, l};
+                  Value next = arith::AddIOp::create(
+                      b, l, e.extract(args[0], {x}), e.extract(counts, {x}));
+                  Value x1 = arith::AddIOp::create(b, l, x, e.idx(1));
+                  scf::YieldOp::create(b, l, e.insert(next, args[0], {x1}));
+                })
+                .getResult(0);
 
   // Stable placement: pair r goes to cursor[expert(r)]++.
   Value cursor = tensor::ExtractSliceOp::create(
       rw, loc, offsets, ArrayRef<OpFoldResult>{rw.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{rw.getIndexAttr(numExperts)},
       ArrayRef<OpFoldResult>{rw.getIndexAttr(1)});
-  Value source = tensor::EmptyOp::create(
-      rw, loc, SmallVector<OpFoldResult>{numPairs},
-      sourceType.getElementType());
+  Value source =
+      tensor::EmptyOp::create(rw, loc, SmallVector<OpFoldResult>{numPairs},
+                              sourceType.getElementType());
   Value permuted = tensor::EmptyOp::create(
       rw, loc,
       SmallVector<OpFoldResult>{numPairs,
@@ -325,15 +323,15 @@ static SmallVector<Value> lowerDispatch(RewriterBase &rw, moe::DispatchOp op) {
             arith::ConstantOp::create(b, l,
                                       b.getIntegerAttr(offsetElement, 1)));
         Value newCursor = e.insert(bumped, args[0], {x});
-        Value newSource = e.insert(
-            e.fromIndex(r, sourceType.getElementType()), args[1], {dst});
+        Value newSource = e.insert(e.fromIndex(r, sourceType.getElementType()),
+                                   args[1], {dst});
         Value t = arith::DivUIOp::create(b, l, r, e.idx(topK));
         Value row = e.extractRow(input, t);
         if (scores) {
           Value c = arith::RemUIOp::create(b, l, r, e.idx(topK));
-          Value s = roundTrip(b, l,
-                              cpu::widenToF32(b, l, e.extract(scores, {t, c})),
-                              rowElement);
+          Value s =
+              roundTrip(b, l, cpu::widenToF32(b, l, e.extract(scores, {t, c})),
+                        rowElement);
           row = e.map({row}, rowElement,
                       [&](OpBuilder &nb, Location nl, ValueRange v) {
                         Value p = arith::MulFOp::create(
@@ -342,7 +340,8 @@ static SmallVector<Value> lowerDispatch(RewriterBase &rw, moe::DispatchOp op) {
                       });
         }
         scf::YieldOp::create(
-            b, l, ValueRange{newCursor, newSource, e.insertRow(row, args[2], dst)});
+            b, l,
+            ValueRange{newCursor, newSource, e.insertRow(row, args[2], dst)});
       });
   return {place.getResult(2), place.getResult(1), offsets};
 }
@@ -366,31 +365,32 @@ static Value lowerCombine(RewriterBase &rw, moe::CombineOp op) {
   acc = linalg::FillOp::create(rw, loc, cpu::f32Constant(rw, loc, 0.0f), acc)
             .getResult(0);
   Value zero = em.idx(0), one = em.idx(1);
-  acc = scf::ForOp::create(
-            rw, loc, zero, numRows, one, ValueRange{acc},
-            [&](OpBuilder &b, Location l, Value r, ValueRange args) {
-              Emitter e{b, l};
-              Value pair = e.toIndex(e.extract(source, {r}));
-              // A corrupt source index is clamped, never out of bounds.
-              pair = arith::MinSIOp::create(
-                  b, l, arith::MaxSIOp::create(b, l, pair, e.idx(0)),
-                  arith::SubIOp::create(b, l, numRows, e.idx(1)));
-              Value t = arith::DivUIOp::create(b, l, pair, e.idx(topK));
-              Value w = cpu::f32Constant(b, l, 1.0f);
-              if (scores) {
-                Value c = arith::RemUIOp::create(b, l, pair, e.idx(topK));
-                w = cpu::widenToF32(b, l, e.extract(scores, {t, c}));
-              }
-              Value sum = e.map(
-                  {e.extractRow(args[0], t), e.extractRow(rows, r)},
-                  b.getF32Type(), [&](OpBuilder &nb, Location nl, ValueRange v) {
-                    Value p = arith::MulFOp::create(
-                        nb, nl, w, cpu::widenToF32(nb, nl, v[1]));
-                    return arith::AddFOp::create(nb, nl, v[0], p).getResult();
-                  });
-              scf::YieldOp::create(b, l, e.insertRow(sum, args[0], t));
-            })
-            .getResult(0);
+  acc =
+      scf::ForOp::create(
+          rw, loc, zero, numRows, one, ValueRange{acc},
+          [&](OpBuilder &b, Location l, Value r, ValueRange args) {
+            Emitter e{b, l};
+            Value pair = e.toIndex(e.extract(source, {r}));
+            // A corrupt source index is clamped, never out of bounds.
+            pair = arith::MinSIOp::create(
+                b, l, arith::MaxSIOp::create(b, l, pair, e.idx(0)),
+                arith::SubIOp::create(b, l, numRows, e.idx(1)));
+            Value t = arith::DivUIOp::create(b, l, pair, e.idx(topK));
+            Value w = cpu::f32Constant(b, l, 1.0f);
+            if (scores) {
+              Value c = arith::RemUIOp::create(b, l, pair, e.idx(topK));
+              w = cpu::widenToF32(b, l, e.extract(scores, {t, c}));
+            }
+            Value sum = e.map(
+                {e.extractRow(args[0], t), e.extractRow(rows, r)},
+                b.getF32Type(), [&](OpBuilder &nb, Location nl, ValueRange v) {
+                  Value p = arith::MulFOp::create(
+                      nb, nl, w, cpu::widenToF32(nb, nl, v[1]));
+                  return arith::AddFOp::create(nb, nl, v[0], p).getResult();
+                });
+            scf::YieldOp::create(b, l, e.insertRow(sum, args[0], t));
+          })
+          .getResult(0);
   if (element.isF32())
     return acc;
   return em.map({acc}, element, [&](OpBuilder &b, Location l, ValueRange v) {
@@ -439,8 +439,8 @@ struct CpuLowerRoutingPass
       for (unsigned i = 0; i < lowered.size(); ++i) {
         Type resultType = op->getResult(i).getType();
         if (lowered[i].getType() != resultType)
-          lowered[i] = tensor::CastOp::create(rw, op->getLoc(), resultType,
-                                              lowered[i]);
+          lowered[i] =
+              tensor::CastOp::create(rw, op->getLoc(), resultType, lowered[i]);
       }
       rw.replaceOp(op, lowered);
     }

@@ -119,9 +119,9 @@ void CpuOutlineWeightPackingPass::runOnOperation() {
     std::string name = "moec.packed." + std::to_string(index);
     auto type = cast<RankedTensorType>(value.getType());
     graph::WeightOp::create(declBuilder, value.getLoc(), name, type);
-    Value ref = graph::WeightRefOp::create(
-        useBuilder, value.getLoc(), type,
-        FlatSymbolRefAttr::get(&getContext(), name));
+    Value ref =
+        graph::WeightRefOp::create(useBuilder, value.getLoc(), type,
+                                   FlatSymbolRefAttr::get(&getContext(), name));
     value.replaceUsesWithIf(ref, [&](OpOperand &use) {
       return !weightOnly.contains(use.getOwner());
     });

@@ -54,7 +54,8 @@ createHostTargetMachine(const cpu::SharedObjectOptions &options,
       list.AddFeature(feature.first(), feature.second);
     features = list.getString();
   }
-  auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  auto level =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, level));
@@ -130,12 +131,12 @@ linkSharedObject(llvm::ArrayRef<char> object) {
                      "(cc, gcc or clang) on PATH; none was found");
   llvm::SmallVector<llvm::StringRef> args = {
       *driver, "-shared", "-o", sharedFile.path, objectFile.path, "-lm"};
-  std::optional<llvm::StringRef> redirects[] = {
-      std::nullopt, llvm::StringRef(logFile.path),
-      llvm::StringRef(logFile.path)};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
+                                                llvm::StringRef(logFile.path),
+                                                llvm::StringRef(logFile.path)};
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt,
-                                         redirects, 0, 0, &message);
+  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, redirects,
+                                         0, 0, &message);
   if (status != 0) {
     std::string log;
     if (auto buffer = llvm::MemoryBuffer::getFile(logFile.path))
@@ -185,9 +186,9 @@ cpu::emitSharedObject(ModuleOp module, const SharedObjectOptions &options) {
     return bytes.takeError();
   SharedObject result;
   result.bytes = std::move(*bytes);
-  result.arch = llvm::Triple::getArchTypeName(
-                    (*machine)->getTargetTriple().getArch())
-                    .str();
+  result.arch =
+      llvm::Triple::getArchTypeName((*machine)->getTargetTriple().getArch())
+          .str();
   result.cpu = cpuName;
   return result;
 }

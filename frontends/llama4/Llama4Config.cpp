@@ -195,10 +195,9 @@ void ConfigParser::readTokenIds(Llama4Config &config) {
   auto fieldsWith = [&](StringRef key) -> JsonFields & {
     return text.has(key) || !config.multimodal ? text : top;
   };
-  config.maxPositionEmbeddings =
-      fieldsWith("max_position_embeddings")
-          .getInt("max_position_embeddings")
-          .value_or(0);
+  config.maxPositionEmbeddings = fieldsWith("max_position_embeddings")
+                                     .getInt("max_position_embeddings")
+                                     .value_or(0);
   if (config.maxPositionEmbeddings < 0)
     fieldsWith("max_position_embeddings")
         .invalid("max_position_embeddings", "must not be negative");

@@ -349,8 +349,8 @@ OwningOpRef<ModuleOp> ModuleBuilder::build(int64_t kvCachePositions) {
     argTypes.append(2 * config.numLayers, cacheType);
     resultTypes.append(2 * config.numLayers, cacheType);
   }
-  auto func = func::FuncOp::create(
-      b, "forward", b.getFunctionType(argTypes, resultTypes));
+  auto func = func::FuncOp::create(b, "forward",
+                                   b.getFunctionType(argTypes, resultTypes));
   setQuantizationAttrs(func);
   declBuilder.setInsertionPoint(func);
   b.setInsertionPointToEnd(func.addEntryBlock());
@@ -384,11 +384,9 @@ OwningOpRef<ModuleOp> ModuleBuilder::build(int64_t kvCachePositions) {
   return std::move(module);
 }
 
-OwningOpRef<ModuleOp>
-mlir::moec::llama4::buildLlama4Module(MLIRContext &context,
-                                      const Llama4Config &config,
-                                      const TensorListing *checkpoint,
-                                      int64_t kvCachePositions) {
+OwningOpRef<ModuleOp> mlir::moec::llama4::buildLlama4Module(
+    MLIRContext &context, const Llama4Config &config,
+    const TensorListing *checkpoint, int64_t kvCachePositions) {
   loadImporterDialects(context);
   return ModuleBuilder(context, config, checkpoint).build(kvCachePositions);
 }

@@ -110,10 +110,10 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
     return fail("not implemented yet: --emit=ptx (Hopper code generation)");
   if (emit == Stage::Artifact) {
     if (request.target != "cpu")
-      return fail("not implemented yet: artifacts for --target=" +
-                  request.target +
-                  " (Hopper code generation); use --target=cpu, or "
-                  "--emit=graph|routed|tiled to stop at an IR stage");
+      return fail(
+          "not implemented yet: artifacts for --target=" + request.target +
+          " (Hopper code generation); use --target=cpu, or "
+          "--emit=graph|routed|tiled to stop at an IR stage");
     if (!llvm::sys::fs::is_directory(request.input))
       return fail("writing an artifact needs a checkpoint directory (the "
                   "weights are packed beside it); '" +
@@ -315,9 +315,9 @@ int runCpuArtifactCompile(const CompileRequest &request) {
 } // namespace
 
 int mlir::moec::runCompileCommand(const CompileRequest &request) {
-  if (request.emit.empty() && request.target == "cpu" &&
-      request.from.empty() && llvm::sys::fs::is_directory(request.input) &&
-      !request.output.empty() && request.output != "-")
+  if (request.emit.empty() && request.target == "cpu" && request.from.empty() &&
+      llvm::sys::fs::is_directory(request.input) && !request.output.empty() &&
+      request.output != "-")
     return runCpuArtifactCompile(request);
   std::optional<Stage> from =
       request.from.empty() ? Stage::Graph : parseStage(request.from);
