@@ -218,6 +218,34 @@ kvCacheLayers(ArrayAttr caches, const llama4::Llama4Config &config) {
   return layers;
 }
 
+/// `[base, per_token]` of a `moec.cpu_arena` entry.
+static rt::Affine affineOf(DictionaryAttr dict, StringRef key) {
+  ArrayRef<int64_t> v = dict.getAs<DenseI64ArrayAttr>(key).asArrayRef();
+  return rt::Affine{static_cast<uint64_t>(v[0]), static_cast<uint64_t>(v[1])};
+}
+
+/// The arena of the step (`moec.cpu_arena`): buffer 0 is the whole arena,
+/// which the step takes as its last argument; the planned temporaries follow,
+/// live during the one step of each plan.
+static void addArena(DictionaryAttr arena, rt::BufferPlan &plan,
+                     rt::PlanStep &step) {
+  plan.alignment = arena.getAs<IntegerAttr>("alignment").getInt();
+  plan.arenaSize = affineOf(arena, "size");
+  std::vector<rt::Liveness> live = {{rt::PlanKind::Prefill, 0, 0},
+                                    {rt::PlanKind::Decode, 0, 0}};
+  plan.buffers.push_back({"arena", rt::Affine{0, 0}, plan.arenaSize, live});
+  for (Attribute a : arena.getAs<ArrayAttr>("buffers")) {
+    auto entry = cast<DictionaryAttr>(a);
+    plan.buffers.push_back({entry.getAs<StringAttr>("name").str(),
+                            affineOf(entry, "offset"), affineOf(entry, "size"),
+                            live});
+  }
+  rt::Binding binding;
+  binding.kind = rt::BindingKind::ArenaBuffer;
+  binding.index = 0;
+  step.args.push_back(binding);
+}
+
 llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
   DictionaryAttr abi = request.abi;
   auto weights = abi.getAs<ArrayAttr>("weights");
@@ -286,10 +314,12 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
     binding.kind = kind;
     step.args.push_back(binding);
   }
-  c.prefill.steps.push_back(step);
-  c.decode.steps.push_back(step);
   c.bufferPlan.maxTokens = request.maxTokens;
   c.bufferPlan.alignment = alignment;
+  if (request.arena)
+    addArena(request.arena, c.bufferPlan, step);
+  c.prefill.steps.push_back(step);
+  c.decode.steps.push_back(step);
   c.weights.packedFile = packedName;
   c.weights.packedSize = packedSize;
   for (const PackedTensor &t : *tensors) {

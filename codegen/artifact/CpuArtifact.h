@@ -33,6 +33,8 @@ struct CpuArtifactRequest {
   std::string checkpointDir;
   /// The `moec.cpu_abi` dictionary.
   DictionaryAttr abi;
+  /// The `moec.cpu_arena` dictionary; null when the step has no arena.
+  DictionaryAttr arena;
   std::vector<uint8_t> sharedObject;
   /// A shared object this machine can run that exports `moec_cpu_pack`
   /// (the artifact's own when it was compiled for the host); needed when

@@ -150,6 +150,39 @@ def CpuOutlineWeightPacking : Pass<"moec-cpu-outline-weight-packing", "::mlir::M
   }];
 }
 
+def CpuPlanArena : Pass<"moec-cpu-plan-arena", "::mlir::ModuleOp"> {
+  let summary = "Places the temporaries of a bufferized step in one arena";
+  let description = [{
+    Runs on bufferized IR. Every `memref.alloc` in the top-level block of
+    `function` whose byte size is `base + per_token * T` (or bounded by it),
+    where T is dimension 0 of the `token-rows` arguments, becomes a
+    `memref.view` of one arena, a new last `memref<?xi8>` argument. Offsets
+    have the same affine form (aligned to `alignment`) and are chosen first
+    fit so that temporaries whose live ranges overlap never share bytes for
+    any T in [1, max-tokens]; a live range runs from the allocation to the
+    last top-level op that uses the buffer or a view of it. Allocations in
+    loops and data-dependent sizes keep malloc. The plan (`argument`,
+    `alignment`, `max_tokens`, `size` and each buffer's `offset` and `size`
+    as [base, per_token]) is the module attribute `moec.cpu_arena`.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"moec_forward\"",
+           "The step function to plan">,
+    Option<"tokensArgument", "tokens-argument", "unsigned", /*default=*/"2",
+           "The argument whose dimension 0 is the token count T">,
+    ListOption<"tokenRows", "token-rows", "unsigned",
+               "Arguments whose dimension 0 is T (default: 2, 3, 4: ids, "
+               "positions, logits)",
+               "llvm::cl::list_init<unsigned>({2, 3, 4})">,
+    Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"4096",
+           "Most tokens one call takes">,
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Alignment of every offset and size in bytes">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CpuBindRuntimeAbi : Pass<"moec-cpu-bind-runtime-abi", "::mlir::ModuleOp"> {
   let summary = "Binds @forward to the runtime's CPU step ABI";
   let description = [{

@@ -54,6 +54,11 @@ void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.arenaMaxTokens > 0) {
+    CpuPlanArenaOptions arena;
+    arena.maxTokens = options.arenaMaxTokens;
+    pm.addPass(createCpuPlanArena(arena));
+  }
   // Frees the temporaries bufferization allocated (accumulators, concats).
   bufferization::buildBufferDeallocationPipeline(pm);
   OpPassManager &funcPm = pm.nest<func::FuncOp>();

@@ -24,6 +24,11 @@ struct CpuLowerToLLVMOptions
       llvm::cl::desc("Emit _mlir_ciface_ wrappers for every function (the "
                      "ABI the runtime and mlir-runner call)"),
       llvm::cl::init(true)};
+  Option<int64_t> arenaMaxTokens{
+      *this, "arena-max-tokens",
+      llvm::cl::desc("Plan @moec_forward's temporaries into one arena for up "
+                     "to this many tokens per call (0: keep malloc)"),
+      llvm::cl::init(0)};
 };
 
 /// Tiled GEMM nests on tensors -> LLVM dialect: tile ops to linalg,

@@ -262,6 +262,7 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   PassManager lowering(&context);
   configureInstrumentation(lowering, request);
   cpu::CpuLowerToLLVMOptions lowerOptions;
+  lowerOptions.arenaMaxTokens = positions;
   cpu::buildCpuLowerToLLVMPipeline(lowering, lowerOptions);
   lowering.addPass(cpu::createCpuEmitRuntimeEntry());
   auto pack = abi.getAs<DictionaryAttr>("pack");
@@ -299,6 +300,7 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   artifact.config = &*config;
   artifact.checkpointDir = request.input;
   artifact.abi = abi;
+  artifact.arena = (*module)->getAttrOfType<DictionaryAttr>("moec.cpu_arena");
   artifact.sharedObject = std::move(object->bytes);
   artifact.packObject = std::move(packObject);
   artifact.arch = object->arch;
