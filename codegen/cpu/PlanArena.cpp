@@ -142,7 +142,7 @@ void CpuPlanArenaPass::runOnOperation() {
   if (tokensArgument >= func.getNumArguments() ||
       !isa<MemRefType>(func.getArgument(tokensArgument).getType())) {
     func.emitOpError("has no memref argument ")
-        << tokensArgument << " holding the tokens";
+        << static_cast<unsigned>(tokensArgument) << " holding the tokens";
     return signalPassFailure();
   }
   Block &body = func.getBody().front();
