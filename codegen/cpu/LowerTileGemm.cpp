@@ -59,8 +59,11 @@ static Value lowerMma(RewriterBase &rw, tile::MmaOp op) {
       [](OpBuilder &b, Location loc, ValueRange args) {
         Value lhs = cpu::widenToF32(b, loc, args[0]);
         Value rhs = cpu::widenToF32(b, loc, args[1]);
-        Value product = arith::MulFOp::create(b, loc, lhs, rhs);
-        Value sum = arith::AddFOp::create(b, loc, args[2], product);
+        // The k order of the sum is free (the GPU's differs too), so LLVM
+        // may vectorize the reduction with partial sums.
+        auto reassoc = arith::FastMathFlags::reassoc;
+        Value product = arith::MulFOp::create(b, loc, lhs, rhs, reassoc);
+        Value sum = arith::AddFOp::create(b, loc, args[2], product, reassoc);
         linalg::YieldOp::create(b, loc, sum);
       });
   return generic.getResult(0);

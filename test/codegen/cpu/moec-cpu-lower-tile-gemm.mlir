@@ -13,8 +13,8 @@
 //  CHECK-NEXT:   ^bb0(%[[X:.+]]: bf16, %[[Y:.+]]: bf16, %[[O:.+]]: f32):
 //  CHECK-NEXT:     %[[XF:.+]] = arith.extf %[[X]] : bf16 to f32
 //  CHECK-NEXT:     %[[YF:.+]] = arith.extf %[[Y]] : bf16 to f32
-//  CHECK-NEXT:     %[[P:.+]] = arith.mulf %[[XF]], %[[YF]] : f32
-//  CHECK-NEXT:     %[[S:.+]] = arith.addf %[[O]], %[[P]] : f32
+//  CHECK-NEXT:     %[[P:.+]] = arith.mulf %[[XF]], %[[YF]] fastmath<reassoc> : f32
+//  CHECK-NEXT:     %[[S:.+]] = arith.addf %[[O]], %[[P]] fastmath<reassoc> : f32
 //  CHECK-NEXT:     linalg.yield %[[S]] : f32
 //       CHECK:   return %[[R]]
 func.func @mma_bf16(%acc: tensor<?x64xf32>, %a: tensor<?x128xbf16>, %b: tensor<64x128xbf16>) -> tensor<?x64xf32> {
@@ -37,8 +37,8 @@ func.func @mma_bf16(%acc: tensor<?x64xf32>, %a: tensor<?x128xbf16>, %b: tensor<6
 //       CHECK:     %[[XF:.+]] = arith.bitcast %{{.+}} : i32 to f32
 //       CHECK:     %[[YI:.+]] = arith.bitcast %[[Y]] : f8E4M3FN to i8
 //       CHECK:     %[[YF:.+]] = arith.bitcast %{{.+}} : i32 to f32
-//  CHECK-NEXT:     %[[P:.+]] = arith.mulf %[[XF]], %[[YF]] : f32
-//  CHECK-NEXT:     %[[S:.+]] = arith.addf %[[O]], %[[P]] : f32
+//  CHECK-NEXT:     %[[P:.+]] = arith.mulf %[[XF]], %[[YF]] fastmath<reassoc> : f32
+//  CHECK-NEXT:     %[[S:.+]] = arith.addf %[[O]], %[[P]] fastmath<reassoc> : f32
 //  CHECK-NEXT:     linalg.yield %[[S]] : f32
 //   CHECK-NOT:   arith.extf
 func.func @mma_fp8(%acc: tensor<8x64xf32>, %a: tensor<8x?xf8E4M3FN>, %b: tensor<64x?xf8E4M3FN>) -> tensor<8x64xf32> {
