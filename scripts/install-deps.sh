@@ -2,6 +2,8 @@
 # Installs moec's build and test dependencies from Debian packages.
 # Idempotent: packages already present are left alone, apt runs only when
 # something is missing. The CUDA toolkit is optional and never installed here.
+# clang and its compiler-rt are only for the bounded libFuzzer run of the
+# runtime's file readers in scripts/test.sh.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +11,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libabsl-dev libflatbuffers-dev flatbuffers-compiler
   libgtest-dev python3-numpy
+  clang libclang-rt-14-dev
 )
 
 missing=()
