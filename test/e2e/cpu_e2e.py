@@ -104,7 +104,9 @@ def reference(args, checks):
     ckpt = os.path.join(args.workdir, "ckpt")
     os.makedirs(ckpt, exist_ok=True)
     cfg, weights = ref.make_random_checkpoint(ckpt, overrides, seed=args.seed,
-                                              dtype=args.storage)
+                                              dtype=args.storage, shards=args.shards,
+                                              multimodal=args.multimodal,
+                                              config_style=args.config_style)
     rng = np.random.default_rng(args.seed + 1)
     prompt = rng.integers(3, cfg.vocab_size, size=args.prompt_len)
     extra = ["--max-seq-len=%d" % (args.prompt_len + args.new_tokens)]
@@ -178,6 +180,10 @@ def main():
     ap.add_argument("--config", default="{}", help="JSON config overrides (reference mode)")
     ap.add_argument("--storage", default="F32", help="checkpoint dtype (reference mode)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shards", type=int, default=1, help="checkpoint files (reference mode)")
+    ap.add_argument("--multimodal", action="store_true",
+                    help="write a multimodal checkpoint (reference mode)")
+    ap.add_argument("--config-style", default="hf5", choices=("hf5", "hub"))
     ap.add_argument("--fp8-classes", help="moec --fp8-classes (reference mode)")
     ap.add_argument("--compute", help="compute type of an fp8 precision (f32 or bf16)")
     ap.add_argument("--exact-greedy", action="store_true",
