@@ -102,11 +102,13 @@ static llvm::Expected<std::vector<PackedTensor>> packedTensors(ArrayAttr list) {
     PackedTensor t;
     t.name = entry.getAs<StringAttr>("name").str();
     std::optional<rt::DType> dtype = toDType(type.getElementType());
-    if (!dtype)
-      return makeError("weight '" + t.name + "' has element type " +
-                       llvm::Twine(llvm::StringRef(
-                           std::to_string(type.getElementTypeBitWidth()))) +
-                       "-bit that the artifact cannot store");
+    if (!dtype) {
+      std::string element;
+      llvm::raw_string_ostream os(element);
+      os << type.getElementType();
+      return makeError("weight '" + t.name + "' has element type " + element +
+                       ", which the artifact cannot store");
+    }
     t.dtype = *dtype;
     t.shape.assign(type.getShape().begin(), type.getShape().end());
     t.offset = getInt(entry, "offset");

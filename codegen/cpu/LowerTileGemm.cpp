@@ -13,6 +13,7 @@
 
 #include "codegen/cpu/ElementConversion.h"
 #include "codegen/cpu/Passes.h"
+#include "dialects/Moe/IR/MoeOps.h"
 #include "dialects/Tile/IR/TileDialect.h"
 #include "dialects/Tile/IR/TileOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -172,6 +173,31 @@ static Value lowerTransposeWeight(RewriterBase &rw,
   return transpose->getResult(0);
 }
 
+/// Each expert's `[out, in]` weight transposed into slot `e` of the
+/// `[experts, in, out]` result.
+static Value lowerStackExperts(RewriterBase &rw, moe::StackExpertsOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType type = op.getType();
+  Value result =
+      tensor::EmptyOp::create(rw, loc, type.getShape(), type.getElementType());
+  SmallVector<OpFoldResult> strides(3, rw.getIndexAttr(1));
+  for (auto [index, weight] : llvm::enumerate(op.getWeights())) {
+    Value init = tensor::EmptyOp::create(rw, loc, type.getShape().drop_front(),
+                                         type.getElementType());
+    Value transposed =
+        linalg::TransposeOp::create(rw, loc, weight, init, {1, 0})
+            ->getResult(0);
+    SmallVector<OpFoldResult> offsets = {
+        rw.getIndexAttr(index), rw.getIndexAttr(0), rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1),
+                                       rw.getIndexAttr(type.getDimSize(1)),
+                                       rw.getIndexAttr(type.getDimSize(2))};
+    result = tensor::InsertSliceOp::create(rw, loc, transposed, result, offsets,
+                                           sizes, strides);
+  }
+  return result;
+}
+
 namespace {
 
 struct CpuLowerTileGemmPass
@@ -181,7 +207,7 @@ struct CpuLowerTileGemmPass
     bool supported = true;
     getOperation()->walk([&](Operation *op) {
       if (!isa<tile::MmaOp, tile::PromoteOp, tile::EpilogueOp,
-               tile::TransposeWeightOp>(op))
+               tile::TransposeWeightOp, moe::StackExpertsOp>(op))
         return;
       gemmOps.push_back(op);
       auto epilogue = dyn_cast<tile::EpilogueOp>(op);
@@ -212,6 +238,9 @@ struct CpuLowerTileGemmPass
               })
               .Case([&](tile::TransposeWeightOp transpose) {
                 return lowerTransposeWeight(rewriter, transpose);
+              })
+              .Case([&](moe::StackExpertsOp stack) {
+                return lowerStackExperts(rewriter, stack);
               });
       rewriter.replaceOp(op, lowered);
     }

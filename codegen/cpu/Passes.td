@@ -31,6 +31,9 @@ def CpuLowerTileGemm : Pass<"moec-cpu-lower-tile-gemm"> {
       accumulator (`silu(x) = x / (1 + exp(-x))`), then the residual (widened
       to f32), then one rounding to the result type.
     - `tile.transpose_weight`: `linalg.transpose` of the last two dims.
+    - `moe.stack_experts`: each expert's `[out, in]` weight transposed into
+      its `[in, out]` slot of the stacked tensor (FP8 compressed-tensors
+      checkpoints; weight packing runs it once at compile time).
 
     The pass checks every op first and changes nothing if one cannot be
     lowered: an epilogue whose result element type has no f32 rounding on

@@ -101,12 +101,18 @@ def golden(args, checks):
 
 def reference(args, checks):
     overrides = json.loads(args.config)
-    ckpt = os.path.join(args.workdir, "ckpt")
-    os.makedirs(ckpt, exist_ok=True)
-    cfg, weights = ref.make_random_checkpoint(ckpt, overrides, seed=args.seed,
-                                              dtype=args.storage, shards=args.shards,
-                                              multimodal=args.multimodal,
-                                              config_style=args.config_style)
+    if args.ckpt:
+        # A given checkpoint (e.g. FP8 compressed-tensors): the reference reads it
+        # the way transformers does (FP8 weights times their scales).
+        ckpt = args.ckpt
+        cfg, weights = ref.load_checkpoint(ckpt)
+    else:
+        ckpt = os.path.join(args.workdir, "ckpt")
+        os.makedirs(ckpt, exist_ok=True)
+        cfg, weights = ref.make_random_checkpoint(ckpt, overrides, seed=args.seed,
+                                                  dtype=args.storage, shards=args.shards,
+                                                  multimodal=args.multimodal,
+                                                  config_style=args.config_style)
     rng = np.random.default_rng(args.seed + 1)
     prompt = rng.integers(3, cfg.vocab_size, size=args.prompt_len)
     extra = ["--max-seq-len=%d" % (args.prompt_len + args.new_tokens)]
@@ -165,7 +171,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=("golden", "reference"))
-    ap.add_argument("--ckpt", help="golden checkpoint directory")
+    ap.add_argument("--ckpt", help="golden checkpoint directory; in reference mode a "
+                    "checkpoint to use instead of a random one")
     ap.add_argument("--moec", required=True)
     ap.add_argument("--moec-run", required=True)
     ap.add_argument("--workdir", required=True)

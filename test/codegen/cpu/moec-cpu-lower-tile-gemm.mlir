@@ -148,3 +148,19 @@ func.func @transpose_weight(%w: tensor<4x?x64xf8E4M3FN>) -> tensor<4x64x?xf8E4M3
   %0 = tile.transpose_weight %w : tensor<4x?x64xf8E4M3FN> -> tensor<4x64x?xf8E4M3FN>
   return %0 : tensor<4x64x?xf8E4M3FN>
 }
+
+// -----
+
+// Per-expert [out, in] weights are transposed into their [in, out] slot.
+// CHECK-LABEL: func.func @stack_experts(
+//  CHECK-SAME:     %[[W0:[a-z0-9_]+]]: tensor<32x64xbf16>, %[[W1:[a-z0-9_]+]]: tensor<32x64xbf16>
+//       CHECK:   %[[EMPTY:.+]] = tensor.empty() : tensor<2x64x32xbf16>
+//       CHECK:   %[[T0:.+]] = linalg.transpose ins(%[[W0]] : tensor<32x64xbf16>) outs(%{{.+}} : tensor<64x32xbf16>) permutation = [1, 0]
+//       CHECK:   %[[S0:.+]] = tensor.insert_slice %[[T0]] into %[[EMPTY]][0, 0, 0] [1, 64, 32] [1, 1, 1]
+//       CHECK:   %[[T1:.+]] = linalg.transpose ins(%[[W1]] : tensor<32x64xbf16>)
+//       CHECK:   %[[S1:.+]] = tensor.insert_slice %[[T1]] into %[[S0]][1, 0, 0] [1, 64, 32] [1, 1, 1]
+//       CHECK:   return %[[S1]]
+func.func @stack_experts(%w0: tensor<32x64xbf16>, %w1: tensor<32x64xbf16>) -> tensor<2x64x32xbf16> {
+  %s = moe.stack_experts %w0, %w1 : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<2x64x32xbf16>
+  return %s : tensor<2x64x32xbf16>
+}
