@@ -144,10 +144,11 @@ absl::Status CpuExecutor::resolvePlan(PlanKind plan, std::vector<Step> &steps) {
   return absl::OkStatus();
 }
 
-/// Compiled CPU steps allocate their temporaries with malloc and free them
-/// before returning (no arena yet). glibc would serve large blocks with
-/// mmap and unmap them on free, so every step would page-fault its
-/// temporaries in again; keeping freed memory for reuse avoids that.
+/// Compiled CPU steps keep most temporaries in the arena, but those inside
+/// tile loops or of data-dependent size are malloc'ed and freed before the
+/// step returns. glibc would serve large blocks with mmap and unmap them on
+/// free, so every step would page-fault them in again; keeping freed memory
+/// for reuse avoids that.
 static void keepFreedMemoryForReuse() {
 #if defined(__GLIBC__)
   constexpr int kLarge = 1 << 30;
