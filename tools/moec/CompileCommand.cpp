@@ -123,6 +123,9 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
     if (request.output.empty() || request.output == "-")
       return fail("writing an artifact needs -o <file.moec> (the packed "
                   "weights are written beside it)");
+    if (request.cpuOptLevel > 3)
+      return fail("--cpu-opt-level " + llvm::Twine(request.cpuOptLevel) +
+                  " is not in [0, 3]");
     if (request.maxSeqLen < 0 || request.maxSeqLen > (int64_t(1) << 24))
       return fail("--max-seq-len " + llvm::Twine(request.maxSeqLen) +
                   " is not in [1, 16777216]");
@@ -276,6 +279,7 @@ int runCpuArtifactCompile(const CompileRequest &request) {
 
   cpu::SharedObjectOptions objectOptions;
   objectOptions.cpu = request.cpu;
+  objectOptions.optLevel = request.cpuOptLevel;
   llvm::Expected<cpu::SharedObject> object =
       progress.step("compiling the shared object", [&] {
         return cpu::emitSharedObject(*module, objectOptions);

@@ -37,6 +37,8 @@ struct CompileRequest {
   int64_t maxSeqLen = 0;
   /// LLVM CPU name for the CPU target; "host" is the compiling machine.
   std::string cpu = "host";
+  /// LLVM optimization level of the CPU shared object (0-3).
+  unsigned cpuOptLevel = 2;
   bool progress = false;
   bool printIRBeforeAll = false;
   bool printIRAfterAll = false;

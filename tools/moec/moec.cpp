@@ -91,6 +91,12 @@ cl::opt<std::string> compileCompute(
     cl::desc("Compute type around the FP8 matmuls of an fp8 precision: bf16 "
              "(default) or f32"),
     cl::cat(moecCategory), cl::sub(compileCommand));
+cl::opt<unsigned> compileCpuOptLevel(
+    "cpu-opt-level",
+    cl::desc("LLVM optimization level of the CPU target's code (0-3, "
+             "default 2: on the mid-size model O2 ran prefill 1.2x and "
+             "decode 2x faster than O3 and compiled in half the time)"),
+    cl::init(2), cl::cat(moecCategory), cl::sub(compileCommand));
 cl::list<std::string> compileFp8Classes(
     "fp8-classes",
     cl::desc("Op classes computed in FP8 under an fp8 precision "
@@ -181,6 +187,7 @@ int main(int argc, char **argv) {
     request.compute = compileCompute;
     request.maxSeqLen = compileMaxSeqLen;
     request.cpu = compileCpu;
+    request.cpuOptLevel = compileCpuOptLevel;
     request.progress = compileProgress;
     request.printIRBeforeAll = compilePrintBefore;
     request.printIRAfterAll = compilePrintAfter;
