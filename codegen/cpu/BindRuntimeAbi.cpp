@@ -221,6 +221,79 @@ CpuBindRuntimeAbiPass::bindPack(func::FuncOp pack,
   return success();
 }
 
+/// `logits` (a float [T, V] tensor) widened to f32.
+static Value widenLogits(OpBuilder &b, Location loc, Value logits) {
+  auto type = cast<RankedTensorType>(logits.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+  AffineMap id = b.getMultiDimIdentityMap(2);
+  return linalg::GenericOp::create(
+             b, loc, type.clone(b.getF32Type()), ValueRange{logits},
+             ValueRange{init}, SmallVector<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl,
+                                       cpu::widenToF32(nb, nl, args[0]));
+             })
+      .getResult(0);
+}
+
+/// @moec_forward: @forward's body over the runtime's buffers (weight refs
+/// are bound afterwards), caches as views at `cacheOffsets`.
+static func::FuncOp buildStep(func::FuncOp forward,
+                              const ForwardSignature &signature,
+                              ArrayRef<int64_t> cacheOffsets) {
+  FunctionType type = forward.getFunctionType();
+  OpBuilder b(forward);
+  Location loc = forward.getLoc();
+  Type i8Buffer = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  Type idsBuffer = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+  Type logitsBuffer = MemRefType::get(
+      {ShapedType::kDynamic, signature.logits.getDimSize(1)}, b.getF32Type());
+  auto step = func::FuncOp::create(
+      b, loc, "moec_forward",
+      b.getFunctionType(
+          {i8Buffer, i8Buffer, idsBuffer, idsBuffer, logitsBuffer}, {}));
+  step->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = step.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  IRMapping mapping;
+  for (unsigned i = 0; i < 2; ++i)
+    mapping.map(forward.getArgument(i),
+                bufferization::ToTensorOp::create(
+                    b, loc, type.getInput(i), entry->getArgument(2 + i),
+                    /*restrict=*/true, /*writable=*/false));
+  SmallVector<Value> cacheViews;
+  for (unsigned i = 0; i < signature.numCaches; ++i) {
+    auto cacheType = cast<RankedTensorType>(type.getInput(2 + i));
+    Value view =
+        viewAt(b, loc, entry->getArgument(1), cacheOffsets[i], cacheType);
+    cacheViews.push_back(view);
+    mapping.map(forward.getArgument(2 + i),
+                bufferization::ToTensorOp::create(b, loc, cacheType, view,
+                                                  /*restrict=*/true,
+                                                  /*writable=*/true));
+  }
+  for (Operation &op : forward.getBody().front().without_terminator())
+    b.clone(op, mapping);
+
+  auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
+  Value logits = mapping.lookup(ret.getOperand(0));
+  if (!signature.logits.getElementType().isF32())
+    logits = widenLogits(b, loc, logits);
+  bufferization::MaterializeInDestinationOp::create(
+      b, loc, TypeRange{}, logits, entry->getArgument(4), /*restrict=*/true,
+      /*writable=*/true);
+  for (unsigned i = 0; i < signature.numCaches; ++i)
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, mapping.lookup(ret.getOperand(1 + i)),
+        cacheViews[i], /*restrict=*/true, /*writable=*/true);
+  func::ReturnOp::create(b, loc);
+
+  return step;
+}
+
 void CpuBindRuntimeAbiPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -269,67 +342,8 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
     cacheBytes += *tensorBytes(cast<RankedTensorType>(type.getInput(2 + i)));
   }
 
-  OpBuilder b(forward);
-  Location loc = forward.getLoc();
-  Type i8Buffer = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-  Type idsBuffer = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
-  Type logitsBuffer = MemRefType::get(
-      {ShapedType::kDynamic, signature.logits.getDimSize(1)}, b.getF32Type());
-  auto step = func::FuncOp::create(
-      b, loc, "moec_forward",
-      b.getFunctionType(
-          {i8Buffer, i8Buffer, idsBuffer, idsBuffer, logitsBuffer}, {}));
-  step->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  Block *entry = step.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-
-  IRMapping mapping;
-  for (unsigned i = 0; i < 2; ++i)
-    mapping.map(forward.getArgument(i),
-                bufferization::ToTensorOp::create(
-                    b, loc, type.getInput(i), entry->getArgument(2 + i),
-                    /*restrict=*/true, /*writable=*/false));
-  SmallVector<Value> cacheViews;
-  for (unsigned i = 0; i < signature.numCaches; ++i) {
-    auto cacheType = cast<RankedTensorType>(type.getInput(2 + i));
-    Value view =
-        viewAt(b, loc, entry->getArgument(1), cacheOffsets[i], cacheType);
-    cacheViews.push_back(view);
-    mapping.map(forward.getArgument(2 + i),
-                bufferization::ToTensorOp::create(b, loc, cacheType, view,
-                                                  /*restrict=*/true,
-                                                  /*writable=*/true));
-  }
-  for (Operation &op : forward.getBody().front().without_terminator())
-    b.clone(op, mapping);
-
-  auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
-  Value logits = mapping.lookup(ret.getOperand(0));
-  if (!signature.logits.getElementType().isF32()) {
-    auto f32Type = signature.logits.clone(b.getF32Type());
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
-    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-    AffineMap id = b.getMultiDimIdentityMap(2);
-    logits =
-        linalg::GenericOp::create(
-            b, loc, f32Type, ValueRange{logits}, ValueRange{init},
-            SmallVector<AffineMap>{id, id},
-            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location nl, ValueRange args) {
-              linalg::YieldOp::create(nb, nl, cpu::widenToF32(nb, nl, args[0]));
-            })
-            .getResult(0);
-  }
-  bufferization::MaterializeInDestinationOp::create(
-      b, loc, TypeRange{}, logits, entry->getArgument(4), /*restrict=*/true,
-      /*writable=*/true);
-  for (unsigned i = 0; i < signature.numCaches; ++i)
-    bufferization::MaterializeInDestinationOp::create(
-        b, loc, TypeRange{}, mapping.lookup(ret.getOperand(1 + i)),
-        cacheViews[i], /*restrict=*/true, /*writable=*/true);
-  func::ReturnOp::create(b, loc);
-
-  bindWeightRefs(step, entry->getArgument(0), weightOffsets);
+  func::FuncOp step = buildStep(forward, signature, cacheOffsets);
+  bindWeightRefs(step, step.getArgument(0), weightOffsets);
   forward.erase();
   for (auto weight :
        llvm::make_early_inc_range(module.getOps<graph::WeightOp>()))

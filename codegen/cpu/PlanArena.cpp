@@ -134,69 +134,50 @@ static bool disjoint(TokenAffine a, TokenAffine s, TokenAffine b, TokenAffine u,
   return before(a, s, b) || before(b, u, a);
 }
 
-void CpuPlanArenaPass::runOnOperation() {
-  ModuleOp module = getOperation();
-  auto func = module.lookupSymbol<func::FuncOp>(function);
-  if (!func || func.isExternal())
-    return;
-  if (tokensArgument >= func.getNumArguments() ||
-      !isa<MemRefType>(func.getArgument(tokensArgument).getType())) {
-    func.emitOpError("has no memref argument ")
-        << static_cast<unsigned>(tokensArgument) << " holding the tokens";
-    return signalPassFailure();
+/// Bytes of `alloc` as `base + perToken * T` aligned to `alignment`, or
+/// nullopt when a dimension is not of that form (or two depend on T).
+static std::optional<TokenAffine> byteSize(memref::AllocOp alloc,
+                                           const TokenEvaluator &evaluator,
+                                           int64_t alignment) {
+  MemRefType type = alloc.getType();
+  unsigned bits = type.getElementTypeBitWidth();
+  if (!type.getLayout().isIdentity() || bits == 0 || bits % 8 != 0)
+    return std::nullopt;
+  TokenAffine elements{1, 0};
+  unsigned dynamicIndex = 0;
+  for (int64_t d : type.getShape()) {
+    std::optional<TokenAffine> extent =
+        ShapedType::isDynamic(d)
+            ? evaluator.evaluate(alloc.getDynamicSizes()[dynamicIndex++])
+            : std::optional<TokenAffine>(TokenAffine{d, 0});
+    if (!extent || (extent->perToken != 0 && elements.perToken != 0))
+      return std::nullopt;
+    elements = {elements.base * extent->base,
+                elements.base * extent->perToken +
+                    elements.perToken * extent->base};
   }
-  Block &body = func.getBody().front();
-  OpBuilder b(&body, body.begin());
-  Location loc = func.getLoc();
-  Value tokens =
-      memref::DimOp::create(b, loc, func.getArgument(tokensArgument),
-                            arith::ConstantIndexOp::create(b, loc, 0));
-  TokenEvaluator evaluator;
-  // An options struct built in C++ starts with an empty list: the default.
-  SmallVector<unsigned> rows(tokenRows.begin(), tokenRows.end());
-  if (rows.empty())
-    rows = {2, 3, 4};
-  for (unsigned index : rows) {
-    if (index >= func.getNumArguments()) {
-      func.emitOpError("has no argument ") << index << " (token-rows)";
-      return signalPassFailure();
-    }
-    evaluator.tokenRows.insert(func.getArgument(index));
-  }
+  return TokenAffine{elements.base * (bits / 8), elements.perToken * (bits / 8)}
+      .alignedTo(alignment);
+}
 
+/// The top-level temporaries of `body` the arena can hold, with their live
+/// ranges in `order` (first to last top-level op using any view).
+static SmallVector<Temporary>
+collectTemporaries(func::FuncOp func, const TokenEvaluator &evaluator,
+                   int64_t alignment) {
+  Block &body = func.getBody().front();
   llvm::DenseMap<Operation *, unsigned> order;
   for (Operation &op : body)
     order[&op] = order.size();
   BufferViewFlowAnalysis flow(func);
   SmallVector<Temporary> temporaries;
   for (auto alloc : body.getOps<memref::AllocOp>()) {
-    MemRefType type = alloc.getType();
-    unsigned bits = type.getElementTypeBitWidth();
-    if (!type.getLayout().isIdentity() || bits == 0 || bits % 8 != 0)
-      continue;
-    TokenAffine elements{1, 0};
-    bool affine = true;
-    unsigned dynamicIndex = 0;
-    for (int64_t d : type.getShape()) {
-      std::optional<TokenAffine> extent =
-          ShapedType::isDynamic(d)
-              ? evaluator.evaluate(alloc.getDynamicSizes()[dynamicIndex++])
-              : std::optional<TokenAffine>(TokenAffine{d, 0});
-      if (!extent || (extent->perToken != 0 && elements.perToken != 0)) {
-        affine = false;
-        break;
-      }
-      elements = {elements.base * extent->base,
-                  elements.base * extent->perToken +
-                      elements.perToken * extent->base};
-    }
-    if (!affine)
+    std::optional<TokenAffine> size = byteSize(alloc, evaluator, alignment);
+    if (!size)
       continue;
     Temporary t;
     t.alloc = alloc;
-    t.size =
-        TokenAffine{elements.base * (bits / 8), elements.perToken * (bits / 8)}
-            .alignedTo(alignment);
+    t.size = *size;
     t.first = t.last = order[alloc];
     bool escapes = false;
     for (Value alias : flow.resolve(alloc.getResult()))
@@ -210,11 +191,14 @@ void CpuPlanArenaPass::runOnOperation() {
     if (!escapes)
       temporaries.push_back(t);
   }
-  if (temporaries.empty())
-    return;
+  return temporaries;
+}
 
-  // First fit: the lowest candidate offset (0 or the end of a placed
-  // temporary) that no temporary live at the same time overlaps.
+/// First fit: each temporary gets the lowest candidate offset (0 or the end
+/// of a placed one) that no temporary live at the same time overlaps.
+/// Returns the arena size.
+static TokenAffine placeFirstFit(MutableArrayRef<Temporary> temporaries,
+                                 int64_t maxTokens) {
   TokenAffine arena;
   for (size_t i = 0; i < temporaries.size(); ++i) {
     Temporary &t = temporaries[i];
@@ -240,26 +224,25 @@ void CpuPlanArenaPass::runOnOperation() {
     arena = {std::max(arena.base, end.base),
              std::max(arena.perToken, end.perToken)};
   }
+  return arena;
+}
 
-  // The arena is the step's new last argument; temporaries become views.
-  MLIRContext *ctx = &getContext();
-  auto arenaType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-  unsigned arenaIndex = func.getNumArguments();
-  if (failed(func.insertArgument(arenaIndex, arenaType, {}, loc)))
-    return signalPassFailure();
-  Value arenaArg = func.getArgument(arenaIndex);
+/// Replaces each temporary by a view of `arena` at its offset; returns the
+/// plan entries.
+static ArrayAttr rewriteIntoArena(MutableArrayRef<Temporary> temporaries,
+                                  Value arena, Value tokens) {
+  Builder attrs(arena.getContext());
   SmallVector<Attribute> entries;
-  Builder attrs(ctx);
   for (auto [index, t] : llvm::enumerate(temporaries)) {
-    b.setInsertionPoint(t.alloc);
+    OpBuilder b(t.alloc);
+    Location loc = t.alloc.getLoc();
     Value offset = arith::AddIOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, t.offset.base),
         arith::MulIOp::create(
             b, loc, arith::ConstantIndexOp::create(b, loc, t.offset.perToken),
             tokens));
-    Value view =
-        memref::ViewOp::create(b, t.alloc.getLoc(), t.alloc.getType(), arenaArg,
-                               offset, t.alloc.getDynamicSizes());
+    Value view = memref::ViewOp::create(b, loc, t.alloc.getType(), arena,
+                                        offset, t.alloc.getDynamicSizes());
     t.alloc.replaceAllUsesWith(view);
     t.alloc.erase();
     entries.push_back(attrs.getDictionaryAttr(
@@ -270,6 +253,53 @@ void CpuPlanArenaPass::runOnOperation() {
          attrs.getNamedAttr("size", attrs.getDenseI64ArrayAttr(
                                         {t.size.base, t.size.perToken}))}));
   }
+  return attrs.getArrayAttr(entries);
+}
+
+void CpuPlanArenaPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto func = module.lookupSymbol<func::FuncOp>(function);
+  if (!func || func.isExternal())
+    return;
+  if (tokensArgument >= func.getNumArguments() ||
+      !isa<MemRefType>(func.getArgument(tokensArgument).getType())) {
+    func.emitOpError("has no memref argument ")
+        << static_cast<unsigned>(tokensArgument) << " holding the tokens";
+    return signalPassFailure();
+  }
+  TokenEvaluator evaluator;
+  // An options struct built in C++ starts with an empty list: the default.
+  SmallVector<unsigned> rows(tokenRows.begin(), tokenRows.end());
+  if (rows.empty())
+    rows = {2, 3, 4};
+  for (unsigned index : rows) {
+    if (index >= func.getNumArguments()) {
+      func.emitOpError("has no argument ") << index << " (token-rows)";
+      return signalPassFailure();
+    }
+    evaluator.tokenRows.insert(func.getArgument(index));
+  }
+  Block &body = func.getBody().front();
+  OpBuilder b(&body, body.begin());
+  Location loc = func.getLoc();
+  Value tokens =
+      memref::DimOp::create(b, loc, func.getArgument(tokensArgument),
+                            arith::ConstantIndexOp::create(b, loc, 0));
+
+  SmallVector<Temporary> temporaries =
+      collectTemporaries(func, evaluator, alignment);
+  if (temporaries.empty())
+    return;
+  TokenAffine arena = placeFirstFit(temporaries, maxTokens);
+
+  // The arena is the step's new last argument.
+  auto arenaType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  unsigned arenaIndex = func.getNumArguments();
+  if (failed(func.insertArgument(arenaIndex, arenaType, {}, loc)))
+    return signalPassFailure();
+  ArrayAttr entries =
+      rewriteIntoArena(temporaries, func.getArgument(arenaIndex), tokens);
+  Builder attrs(&getContext());
   module->setAttr(
       "moec.cpu_arena",
       attrs.getDictionaryAttr(
@@ -278,5 +308,5 @@ void CpuPlanArenaPass::runOnOperation() {
            attrs.getNamedAttr("max_tokens", attrs.getI64IntegerAttr(maxTokens)),
            attrs.getNamedAttr("size", attrs.getDenseI64ArrayAttr(
                                           {arena.base, arena.perToken})),
-           attrs.getNamedAttr("buffers", attrs.getArrayAttr(entries))}));
+           attrs.getNamedAttr("buffers", entries)}));
 }
