@@ -65,6 +65,8 @@ public:
   /// Dynamic shared memory per CTA.
   static constexpr int64_t kSmemBytes = 227 * 1024;
   static constexpr int64_t kMaxStages = 6;
+  /// Waves of the widest tiles beyond which the width is not narrowed.
+  static constexpr int64_t kWideTileWaves = 4;
   /// Accumulator registers a consumer thread may spend (of 232 after
   /// setmaxnreg), keeping room for addresses and the epilogue.
   static constexpr int64_t kAccRegisters = 128;
@@ -93,8 +95,9 @@ static int64_t sm90MmaK(Type type) { return 32 / elementBytes(type); }
 /// registers, twice that for FP8, which keeps a partial and a promoted
 /// accumulator; so FP8 stops at N = 128 and 16/32-bit types at 256.
 ///
-/// With a dynamic M (prefill) there are many row blocks and the widest tile
-/// gives the most operand reuse. With a static M (decode: the batch) the
+/// With a dynamic M (prefill), or a static M giving at least 4 waves of the
+/// widest tiles, the widest tile gives the most operand reuse. Otherwise
+/// (decode: the batch) the
 /// width is the one whose tile count best fills whole waves of 132 SMs:
 /// decode QKV (N = 7168) gets 64 (112 CTAs instead of 56 with 128), the
 /// gate|up projection (N = 16384) keeps 128 (128 CTAs). Tiles wider than N
@@ -108,7 +111,12 @@ int64_t Sm90aDescription::chooseTileN(const GemmShape &shape, int64_t tileM) {
       candidates.push_back(width);
   if (ShapedType::isDynamic(shape.m))
     return candidates.front();
+  // With several waves of the widest tiles the last wave's idle SMs cost
+  // little, and narrower tiles would only lose operand reuse.
   int64_t rowBlocks = llvm::divideCeil(shape.m, tileM);
+  if (rowBlocks * llvm::divideCeil(shape.n, candidates.front()) >=
+      kWideTileWaves * kNumSMs)
+    return candidates.front();
   int64_t best = candidates.front();
   double bestFill = 0.0;
   for (int64_t width : candidates) {

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/moec/CompileCommand.h"
+#include "tools/moec/EmitKernelCommand.h"
 #include "tools/moec/ImportCommand.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -138,6 +139,38 @@ cl::opt<std::string> emitKernelOutput("o", cl::desc("Output directory"),
                                       cl::value_desc("dir"),
                                       cl::cat(moecCategory),
                                       cl::sub(emitKernelCommand));
+cl::opt<std::string> emitKernelTarget("target", cl::desc("Target (sm_90a)"),
+                                      cl::init("sm_90a"), cl::cat(moecCategory),
+                                      cl::sub(emitKernelCommand));
+cl::opt<std::string>
+    emitKernelM("m",
+                cl::desc("Rows of A and C, or '?' for a count given at launch"),
+                cl::value_desc("rows|?"), cl::init("?"), cl::cat(moecCategory),
+                cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelN("n", cl::desc("Columns of C (rows of B)"),
+                             cl::init(0), cl::cat(moecCategory),
+                             cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelK("k", cl::desc("Contraction size"), cl::init(0),
+                             cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<std::string>
+    emitKernelPrecision("precision", cl::desc("bf16, fp8-rowwise or fp8-block"),
+                        cl::init("bf16"), cl::cat(moecCategory),
+                        cl::sub(emitKernelCommand));
+cl::opt<std::string> emitKernelActivation(
+    "activation", cl::desc("Activation fused into the epilogue: none or silu"),
+    cl::init("none"), cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<std::string>
+    emitKernelName("name",
+                   cl::desc("Kernel and file name (default: from the shape)"),
+                   cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<std::string> emitKernelPtxas(
+    "ptxas",
+    cl::desc("ptxas to assemble the cubin with (default: $MOEC_PTXAS, PATH, "
+             "/usr/local/cuda/bin); 'none' writes PTX only"),
+    cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<bool> emitKernelKeepMlir(
+    "keep-mlir", cl::desc("Also write DIR/NAME.mlir, the NVVM-level kernel"),
+    cl::cat(moecCategory), cl::sub(emitKernelCommand));
 
 void printVersion(raw_ostream &os) {
   os << "moec " << MOEC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
@@ -196,8 +229,21 @@ int main(int argc, char **argv) {
     request.printDebugInfo = compileDebugInfo;
     return mlir::moec::runCompileCommand(request);
   }
-  if (emitKernelCommand)
-    return notImplemented("moec emit-kernel (Hopper kernel generation)");
+  if (emitKernelCommand) {
+    mlir::moec::EmitKernelRequest request;
+    request.kind = emitKernelKind;
+    request.target = emitKernelTarget;
+    request.m = emitKernelM;
+    request.n = emitKernelN;
+    request.k = emitKernelK;
+    request.precision = emitKernelPrecision;
+    request.activation = emitKernelActivation;
+    request.name = emitKernelName;
+    request.outputDir = emitKernelOutput;
+    request.ptxas = emitKernelPtxas;
+    request.keepMlir = emitKernelKeepMlir;
+    return mlir::moec::runEmitKernelCommand(request);
+  }
 
   WithColor::error(errs(), "moec")
       << "expected a subcommand: import, compile or emit-kernel (see moec "

@@ -1,0 +1,97 @@
+//===- GemmKernel.h - Hopper warp-specialized GEMM kernels ------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The sm_90a GEMM generator: C[M, N] = act(A[M, K] . B[N, K]^T * scales) as
+// bf16, built at the NVVM level (TMA, mbarrier pipeline, wgmma, setmaxnreg)
+// with the tile shapes, stages and warpgroup roles the sm_90a target
+// description picks (passes/TargetDescription.h).
+//
+// Kernel ABI (what the generated C header and the runtime pass):
+//   kernel(CUtensorMap tmap_a, CUtensorMap tmap_b,   // by value, grid_constant
+//          bf16 *c, const float *scale_a, const float *scale_b, int32 m)
+// grid = min(number of tiles, SM count) persistent CTAs, block = 128 threads
+// per warpgroup, `smemBytes` of dynamic shared memory. Scales: fp8-rowwise
+// scale_a[M], scale_b[N]; fp8-block scale_a[M][ceil(K/128)] (1x128 activation
+// blocks), scale_b[ceil(N/128)][ceil(K/128)] (128x128 weight blocks); bf16
+// none. Tile t covers rows (t % mBlocks) * tileM and columns
+// (t / mBlocks) * tileN.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_CODEGEN_HOPPER_GEMMKERNEL_H
+#define MOEC_CODEGEN_HOPPER_GEMMKERNEL_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::moec::hopper {
+
+enum class GemmPrecision { BF16, Fp8Rowwise, Fp8Block };
+enum class GemmActivation { None, Silu };
+
+/// "bf16", "fp8-rowwise", "fp8-block" (the --precision spellings).
+llvm::StringRef stringifyGemmPrecision(GemmPrecision precision);
+std::optional<GemmPrecision> parseGemmPrecision(llvm::StringRef text);
+llvm::StringRef stringifyGemmActivation(GemmActivation activation);
+std::optional<GemmActivation> parseGemmActivation(llvm::StringRef text);
+
+/// Everything the kernel builder needs; derived from the problem by
+/// makeGemmKernelSpec.
+struct GemmKernelSpec {
+  std::string name;
+  /// Rows; std::nullopt when given at launch.
+  std::optional<int64_t> m;
+  int64_t n = 0;
+  int64_t k = 0;
+  GemmPrecision precision = GemmPrecision::BF16;
+  GemmActivation activation = GemmActivation::None;
+  int64_t tileM = 0, tileN = 0, tileK = 0;
+  /// wgmma K per instruction (32 for FP8, 16 for bf16).
+  int64_t mmaK = 0;
+  int64_t stages = 0;
+  int64_t consumers = 0;
+  /// FP8: K elements per fp32 promotion (tileK); 0 for bf16.
+  int64_t promoteEvery = 0;
+  /// Scale block size along K and N for fp8-block.
+  static constexpr int64_t kScaleBlock = 128;
+  /// Persistent CTAs at most (H100/H200 SMs); the launcher may use fewer.
+  static constexpr int64_t kMaxCtas = 132;
+
+  bool isFp8() const { return precision != GemmPrecision::BF16; }
+  int64_t elementBytes() const { return isFp8() ? 1 : 2; }
+  int64_t threads() const { return 128 * (1 + consumers); }
+  /// Bytes of one operand stage (A tile and B tile, 128-byte rows).
+  int64_t stageBytes() const {
+    return (tileM + tileN) * tileK * elementBytes();
+  }
+  /// Dynamic shared memory: the stages and two mbarriers per stage.
+  int64_t smemBytes() const { return stages * stageBytes() + 16 * stages; }
+  int64_t kBlocks() const { return (k + tileK - 1) / tileK; }
+};
+
+/// Picks tiles, stages and warpgroup roles from the sm_90a target
+/// description; fails with the reason for shapes the kernel cannot run.
+llvm::Expected<GemmKernelSpec> makeGemmKernelSpec(MLIRContext *context,
+                                                  std::optional<int64_t> m,
+                                                  int64_t n, int64_t k,
+                                                  GemmPrecision precision,
+                                                  GemmActivation activation);
+
+/// A default kernel name: moec_gemm_<precision>_m<M|dyn>_n<N>_k<K>[_silu].
+std::string defaultGemmKernelName(const GemmKernelSpec &spec);
+
+/// Builds `module { gpu.module @<name> [#nvvm.target<sm_90a>] { kernel } }`.
+OwningOpRef<ModuleOp> buildGemmKernelModule(MLIRContext *context,
+                                            const GemmKernelSpec &spec);
+
+} // namespace mlir::moec::hopper
+
+#endif // MOEC_CODEGEN_HOPPER_GEMMKERNEL_H

@@ -1,0 +1,135 @@
+//===- GemmKernelSpec.cpp - tiles of a Hopper GEMM kernel -------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Turns a GEMM problem into a kernel spec with the sm_90a target
+// description's tile configuration, and rejects what the kernel cannot run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/hopper/GemmKernel.h"
+#include "dialects/Tile/IR/TileAttrs.h"
+#include "dialects/Tile/IR/TileDialect.h"
+#include "passes/TargetDescription.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::moec;
+using namespace mlir::moec::hopper;
+
+llvm::StringRef hopper::stringifyGemmPrecision(GemmPrecision precision) {
+  switch (precision) {
+  case GemmPrecision::BF16:
+    return "bf16";
+  case GemmPrecision::Fp8Rowwise:
+    return "fp8-rowwise";
+  case GemmPrecision::Fp8Block:
+    return "fp8-block";
+  }
+  llvm_unreachable("unknown GemmPrecision");
+}
+
+std::optional<GemmPrecision> hopper::parseGemmPrecision(llvm::StringRef text) {
+  return llvm::StringSwitch<std::optional<GemmPrecision>>(text)
+      .Case("bf16", GemmPrecision::BF16)
+      .Case("fp8-rowwise", GemmPrecision::Fp8Rowwise)
+      .Case("fp8-block", GemmPrecision::Fp8Block)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef hopper::stringifyGemmActivation(GemmActivation activation) {
+  return activation == GemmActivation::Silu ? "silu" : "none";
+}
+
+std::optional<GemmActivation>
+hopper::parseGemmActivation(llvm::StringRef text) {
+  return llvm::StringSwitch<std::optional<GemmActivation>>(text)
+      .Case("none", GemmActivation::None)
+      .Case("silu", GemmActivation::Silu)
+      .Default(std::nullopt);
+}
+
+static llvm::Error specError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Sizes the kernel cannot take, beyond what the target description checks.
+static llvm::Error checkProblem(std::optional<int64_t> m, int64_t n, int64_t k,
+                                GemmPrecision precision) {
+  if (m && *m <= 0)
+    return specError(llvm::formatv("--m must be positive or '?', got {0}", *m));
+  if (n <= 0 || k <= 0)
+    return specError(llvm::formatv(
+        "--n and --k must be positive, got n = {0}, k = {1}", n, k));
+  // Row offsets are 32-bit in the kernel and TMA coordinates are int32.
+  constexpr int64_t kMaxExtent = int64_t(1) << 31;
+  if ((m && *m >= kMaxExtent) || n >= kMaxExtent || k >= kMaxExtent)
+    return specError("GEMM extents must be below 2^31");
+  if (precision == GemmPrecision::Fp8Rowwise ||
+      precision == GemmPrecision::Fp8Block)
+    if (k % 16)
+      return specError(llvm::formatv(
+          "TMA needs rows of a multiple of 16 bytes: K = {0} FP8 elements", k));
+  if (precision == GemmPrecision::BF16 && k % 8)
+    return specError(llvm::formatv(
+        "TMA needs rows of a multiple of 16 bytes: K = {0} bf16 elements", k));
+  return llvm::Error::success();
+}
+
+llvm::Expected<GemmKernelSpec>
+hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
+                           int64_t n, int64_t k, GemmPrecision precision,
+                           GemmActivation activation) {
+  if (llvm::Error error = checkProblem(m, n, k, precision))
+    return std::move(error);
+  context->loadDialect<tile::TileDialect>();
+  const TargetDescription *target = lookupTargetDescription("sm_90a");
+  Builder builder(context);
+  Type elementType = precision == GemmPrecision::BF16
+                         ? Type(builder.getBF16Type())
+                         : Type(builder.getType<Float8E4M3FNType>());
+  GemmShape shape{m ? *m : ShapedType::kDynamic, n, k, elementType,
+                  /*grouped=*/false};
+  std::string reason = target->checkGemm(shape);
+  if (!reason.empty())
+    return specError(reason);
+  tile::GemmConfigAttr config = target->chooseGemmConfig(context, shape);
+
+  GemmKernelSpec spec;
+  spec.m = m;
+  spec.n = n;
+  spec.k = k;
+  spec.precision = precision;
+  spec.activation = activation;
+  spec.tileM = config.getTile()[0];
+  spec.tileN = config.getTile()[1];
+  spec.tileK = config.getTile()[2];
+  spec.mmaK = config.getMma()[2];
+  spec.stages = config.getStages();
+  spec.consumers = config.getWarpRoles()[1];
+  spec.promoteEvery = config.getPromoteEvery();
+  // The kernel's promotion applies one weight scale per tile column block
+  // and one activation scale per K block: the tile must not straddle them.
+  if (precision == GemmPrecision::Fp8Block &&
+      (GemmKernelSpec::kScaleBlock % spec.tileN ||
+       spec.tileK != GemmKernelSpec::kScaleBlock))
+    return specError(llvm::formatv(
+        "fp8-block needs tiles inside 128x128 scale blocks, got {0}x{1}x{2}",
+        spec.tileM, spec.tileN, spec.tileK));
+  spec.name = defaultGemmKernelName(spec);
+  return spec;
+}
+
+std::string hopper::defaultGemmKernelName(const GemmKernelSpec &spec) {
+  std::string precision = stringifyGemmPrecision(spec.precision).str();
+  std::replace(precision.begin(), precision.end(), '-', '_');
+  std::string m = spec.m ? std::to_string(*spec.m) : std::string("dyn");
+  std::string name = llvm::formatv("moec_gemm_{0}_m{1}_n{2}_k{3}", precision, m,
+                                   spec.n, spec.k);
+  if (spec.activation != GemmActivation::None)
+    name += "_" + stringifyGemmActivation(spec.activation).str();
+  return name;
+}

@@ -1,0 +1,251 @@
+//===- KernelHeader.cpp - C headers and descriptions of kernels -*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/hopper/KernelHeader.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::moec;
+using namespace mlir::moec::hopper;
+
+/// The scale operands' layout, in words, for comments and the description.
+static llvm::StringRef scaleLayout(GemmPrecision precision, bool forA) {
+  switch (precision) {
+  case GemmPrecision::BF16:
+    return "unused (pass 0)";
+  case GemmPrecision::Fp8Rowwise:
+    return forA ? "float[m] (per token)" : "float[N] (per output channel)";
+  case GemmPrecision::Fp8Block:
+    return forA ? "float[m][ceil(K/128)] (per token and 128-wide K block)"
+                : "float[ceil(N/128)][ceil(K/128)] (128x128 weight blocks)";
+  }
+  llvm_unreachable("unknown GemmPrecision");
+}
+
+static std::string replaceAll(llvm::StringRef text, llvm::StringRef from,
+                              llvm::StringRef to) {
+  std::string result;
+  while (true) {
+    size_t at = text.find(from);
+    result += text.take_front(at).str();
+    if (at == llvm::StringRef::npos)
+      return result;
+    result += to.str();
+    text = text.drop_front(at + from.size());
+  }
+}
+
+static void emitImage(llvm::raw_ostream &os, llvm::StringRef prefix,
+                      const KernelImage &image) {
+  std::string bytes = image.bytes;
+  if (!image.isCubin)
+    bytes.push_back('\0');
+  os << "/* "
+     << (image.isCubin ? "cubin for sm_90a"
+                       : "PTX (JIT-compiled "
+                         "by the driver)")
+     << ", " << bytes.size() << " bytes. */\n";
+  os << "static const unsigned char " << prefix << "_image[" << bytes.size()
+     << "] = {";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i % 16 == 0)
+      os << "\n   ";
+    os << " 0x"
+       << llvm::format_hex_no_prefix(static_cast<unsigned char>(bytes[i]), 2)
+       << ",";
+  }
+  os << "\n};\n\n";
+}
+
+static void emitConstants(llvm::raw_ostream &os, llvm::StringRef upper,
+                          const GemmKernelSpec &spec) {
+  os << "enum {\n";
+  auto constant = [&](llvm::StringRef name, int64_t value) {
+    os << "  " << upper << "_" << name << " = " << value << ",\n";
+  };
+  constant("M", spec.m ? *spec.m : -1);
+  constant("N", spec.n);
+  constant("K", spec.k);
+  constant("TILE_M", spec.tileM);
+  constant("TILE_N", spec.tileN);
+  constant("TILE_K", spec.tileK);
+  constant("STAGES", spec.stages);
+  constant("THREADS", spec.threads());
+  constant("SMEM_BYTES", spec.smemBytes());
+  os << "};\n\n";
+}
+
+static const char *kHeaderBody = R"(typedef struct {
+  CUmodule module;
+  CUfunction function;
+  int sm_count;
+} @NAME@_kernel;
+
+/* Loads the kernel into the current context. */
+static inline CUresult @NAME@_load(@NAME@_kernel *kernel) {
+  CUdevice device;
+  CUresult status = cuCtxGetDevice(&device);
+  if (status != CUDA_SUCCESS)
+    return status;
+  status = cuDeviceGetAttribute(&kernel->sm_count,
+                                CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                                device);
+  if (status != CUDA_SUCCESS)
+    return status;
+  status = cuModuleLoadData(&kernel->module, @NAME@_image);
+  if (status != CUDA_SUCCESS)
+    return status;
+  status = cuModuleGetFunction(&kernel->function, kernel->module, "@NAME@");
+  if (status == CUDA_SUCCESS)
+    status = cuFuncSetAttribute(kernel->function,
+                                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                @UPPER@_SMEM_BYTES);
+  if (status != CUDA_SUCCESS)
+    cuModuleUnload(kernel->module);
+  return status;
+}
+
+static inline CUresult @NAME@_unload(@NAME@_kernel *kernel) {
+  return cuModuleUnload(kernel->module);
+}
+
+/* A TMA descriptor for a row-major [rows, K] operand read in
+   [box_rows, TILE_K] boxes of 128-byte swizzled rows; rows past the end
+   read as zeros. */
+static inline CUresult @NAME@_encode_operand(CUtensorMap *map, CUdeviceptr base,
+                                          cuuint64_t rows,
+                                          cuuint32_t box_rows) {
+  cuuint64_t dims[2] = {(cuuint64_t)@UPPER@_K, rows};
+  cuuint64_t strides[1] = {(cuuint64_t)@UPPER@_K * @ELEM_BYTES@};
+  cuuint32_t box[2] = {(cuuint32_t)@UPPER@_TILE_K, box_rows};
+  cuuint32_t element_strides[2] = {1, 1};
+  return cuTensorMapEncodeTiled(
+      map, @TMAP_TYPE@, 2, (void *)(uintptr_t)base, dims, strides, box,
+      element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+      CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+}
+
+/* C[m, N] = @MATH@.
+   a: [m][K] @OPERAND@, row-major; b: [N][K] @OPERAND@ (K-major weights);
+   scale_a: @SCALE_A@;
+   scale_b: @SCALE_B@;
+   c: [m][N] bf16. a and b must be 16-byte aligned. m is the row count@M_NOTE@.
+   Returns CUDA_ERROR_INVALID_VALUE for a bad m or misaligned operands. */
+static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
+                                  CUdeviceptr b, CUdeviceptr scale_a,
+                                  CUdeviceptr scale_b, CUdeviceptr c, int m,
+                                  CUstream stream) {
+  CUtensorMap map_a, map_b;
+  CUresult status;
+  unsigned tiles, grid;
+  void *params[6];
+  if (m < 0 || (@UPPER@_M >= 0 && m != @UPPER@_M) || ((a | b) & 15) != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (m == 0)
+    return CUDA_SUCCESS;
+  status = @NAME@_encode_operand(&map_a, a, (cuuint64_t)m, @UPPER@_TILE_M);
+  if (status != CUDA_SUCCESS)
+    return status;
+  status = @NAME@_encode_operand(&map_b, b, (cuuint64_t)@UPPER@_N, @UPPER@_TILE_N);
+  if (status != CUDA_SUCCESS)
+    return status;
+  /* One persistent CTA per SM at most; each walks tiles grid apart. */
+  tiles = (unsigned)((m + @UPPER@_TILE_M - 1) / @UPPER@_TILE_M) *
+          (unsigned)((@UPPER@_N + @UPPER@_TILE_N - 1) / @UPPER@_TILE_N);
+  grid = tiles < (unsigned)kernel->sm_count ? tiles
+                                            : (unsigned)kernel->sm_count;
+  params[0] = &map_a;
+  params[1] = &map_b;
+  params[2] = &c;
+  params[3] = &scale_a;
+  params[4] = &scale_b;
+  params[5] = &m;
+  return cuLaunchKernel(kernel->function, grid, 1, 1, @UPPER@_THREADS, 1, 1,
+                        @UPPER@_SMEM_BYTES, stream, params, NULL);
+}
+)";
+
+std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
+                                   const KernelImage &image) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  std::string upper = llvm::StringRef(spec.name).upper();
+  bool fp8 = spec.isFp8();
+  std::string math = "act(A . B^T)";
+  if (spec.precision == GemmPrecision::Fp8Rowwise)
+    math = "act((A . B^T) * scale_a[m] * scale_b[n])";
+  else if (spec.precision == GemmPrecision::Fp8Block)
+    math = "act(sum over 128-wide K blocks kb of (A . B^T)[kb] * "
+           "scale_a[m][kb] * scale_b[n/128][kb])";
+  if (spec.activation == GemmActivation::None)
+    math = llvm::StringRef(math).drop_front(4).drop_back(1).str();
+  else
+    math = "silu" + llvm::StringRef(math).drop_front(3).str();
+
+  os << "/* Generated by moec emit-kernel: do not edit.\n"
+     << "   " << spec.name << ": sm_90a GEMM, precision "
+     << stringifyGemmPrecision(spec.precision) << ", tile " << spec.tileM << "x"
+     << spec.tileN << "x" << spec.tileK << ", " << spec.stages
+     << " stages, 1 producer + " << spec.consumers
+     << " consumer warpgroups.\n   Link with -lcuda. */\n";
+  os << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n";
+  os << "#include <cuda.h>\n#include <stddef.h>\n#include <stdint.h>\n\n";
+  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  emitConstants(os, upper, spec);
+  emitImage(os, spec.name, image);
+  std::string body = kHeaderBody;
+  std::pair<llvm::StringRef, std::string> substitutions[] = {
+      {"@NAME@", spec.name},
+      {"@UPPER@", upper},
+      {"@ELEM_BYTES@", fp8 ? "1" : "2"},
+      {"@TMAP_TYPE@", fp8 ? "CU_TENSOR_MAP_DATA_TYPE_UINT8"
+                          : "CU_TENSOR_MAP_DATA_TYPE_BFLOAT16"},
+      {"@MATH@", math},
+      {"@OPERAND@", fp8 ? "FP8 e4m3" : "bf16"},
+      {"@SCALE_A@", scaleLayout(spec.precision, true).str()},
+      {"@SCALE_B@", scaleLayout(spec.precision, false).str()},
+      {"@M_NOTE@", spec.m ? " (must equal " + upper + "_M)" : ""},
+  };
+  for (const auto &[placeholder, value] : substitutions)
+    body = replaceAll(body, placeholder, value);
+  os << body;
+  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";
+  return text;
+}
+
+std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
+  llvm::json::Object description{
+      {"kind", "gemm"},
+      {"name", spec.name},
+      {"target", "sm_90a"},
+      {"precision", stringifyGemmPrecision(spec.precision)},
+      {"m", spec.m ? llvm::json::Value(*spec.m) : llvm::json::Value(nullptr)},
+      {"n", spec.n},
+      {"k", spec.k},
+      {"tile", llvm::json::Array{spec.tileM, spec.tileN, spec.tileK}},
+      {"mma", llvm::json::Array{64, spec.tileN, spec.mmaK}},
+      {"stages", spec.stages},
+      {"warp_roles", llvm::json::Array{1, spec.consumers}},
+      {"promote_every", spec.promoteEvery},
+      {"threads", spec.threads()},
+      {"smem_bytes", spec.smemBytes()},
+      {"max_ctas", GemmKernelSpec::kMaxCtas},
+      {"tile_order", "m_fastest"},
+      {"activation", stringifyGemmActivation(spec.activation)},
+      {"scale_block", GemmKernelSpec::kScaleBlock},
+      {"params",
+       llvm::json::Array{"tmap_a", "tmap_b", "c", "scale_a", "scale_b", "m"}},
+  };
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(description)))
+     << "\n";
+  return text;
+}

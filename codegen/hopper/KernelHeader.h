@@ -1,0 +1,40 @@
+//===- KernelHeader.h - C headers and descriptions of kernels ---*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What `moec emit-kernel` writes next to the PTX and cubin: a C header that
+// embeds the kernel image and whose launch function encodes the TMA
+// descriptors itself, and a JSON description of the kernel (tiles, stages,
+// ABI) for tools and the CPU model of the tiled algorithm.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_CODEGEN_HOPPER_KERNELHEADER_H
+#define MOEC_CODEGEN_HOPPER_KERNELHEADER_H
+
+#include "codegen/hopper/GemmKernel.h"
+
+#include <string>
+
+namespace mlir::moec::hopper {
+
+/// The kernel image embedded in the header: a cubin, or NUL-terminated PTX
+/// that the driver JIT-compiles.
+struct KernelImage {
+  std::string bytes;
+  bool isCubin = false;
+};
+
+/// A C99 header for `spec` with `image` embedded: NAME_load, NAME_launch
+/// (device pointers, the row count and a CUstream), NAME_unload.
+std::string emitGemmHeader(const GemmKernelSpec &spec,
+                           const KernelImage &image);
+
+/// The JSON description of `spec` (docs/hopper-codegen.md).
+std::string emitGemmDescription(const GemmKernelSpec &spec);
+
+} // namespace mlir::moec::hopper
+
+#endif // MOEC_CODEGEN_HOPPER_KERNELHEADER_H

@@ -1,0 +1,48 @@
+//===- EmitKernelCommand.h - `moec emit-kernel` -----------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// `moec emit-kernel gemm --m=M|? --n=N --k=K --precision=P -o DIR`: one
+// standalone sm_90a kernel as DIR/NAME.ptx, DIR/NAME.cubin (when ptxas is
+// available), DIR/NAME.h (C header with the image and a launch function)
+// and DIR/NAME.json (its description).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_TOOLS_MOEC_EMITKERNELCOMMAND_H
+#define MOEC_TOOLS_MOEC_EMITKERNELCOMMAND_H
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::moec {
+
+/// What `moec emit-kernel` was asked to do, as given on the command line.
+struct EmitKernelRequest {
+  /// gemm | grouped-gemm | moe-layer.
+  std::string kind;
+  std::string target = "sm_90a";
+  /// Rows: a positive integer, or "?" for a row count given at launch.
+  std::string m;
+  int64_t n = 0;
+  int64_t k = 0;
+  std::string precision;
+  std::string activation = "none";
+  /// Kernel and file name; empty: a name derived from the shape.
+  std::string name;
+  std::string outputDir;
+  /// ptxas to run: empty finds one ($MOEC_PTXAS, PATH, /usr/local/cuda),
+  /// "none" writes PTX only.
+  std::string ptxas;
+  /// Also write DIR/NAME.mlir, the NVVM-level kernel before lowering.
+  bool keepMlir = false;
+};
+
+/// Runs the subcommand; returns the process exit code.
+int runEmitKernelCommand(const EmitKernelRequest &request);
+
+} // namespace mlir::moec
+
+#endif // MOEC_TOOLS_MOEC_EMITKERNELCOMMAND_H
