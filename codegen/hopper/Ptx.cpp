@@ -205,6 +205,8 @@ static llvm::Expected<std::string> readFile(llvm::StringRef path) {
 llvm::Expected<std::string>
 hopper::assembleCubin(llvm::StringRef ptxas, llvm::StringRef ptx,
                       std::vector<PtxasReport> *reports) {
+  if (!llvm::sys::fs::can_execute(ptxas))
+    return ptxError("ptxas '" + ptxas + "' is not an executable file");
   TempFiles files;
   llvm::Expected<llvm::StringRef> ptxPath = files.create("ptx");
   llvm::Expected<llvm::StringRef> cubinPath = files.create("cubin");
