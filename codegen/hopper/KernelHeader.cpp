@@ -74,7 +74,7 @@ static void emitConstants(llvm::raw_ostream &os, llvm::StringRef upper,
   // 0: no scales (bf16), 1: per token x per channel, 2: 1x128 x 128x128.
   constant("SCALES", spec.precision == GemmPrecision::BF16         ? 0
                      : spec.precision == GemmPrecision::Fp8Rowwise ? 1
-                                                                    : 2);
+                                                                   : 2);
   constant("SILU", spec.activation == GemmActivation::Silu);
   constant("N", spec.n);
   constant("K", spec.k);
