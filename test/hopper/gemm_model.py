@@ -1,0 +1,790 @@
+#!/usr/bin/python3
+"""CPU model of moec's tiled Hopper (sm_90a) GEMM kernel, step by step, in NumPy.
+
+Why: CI has no GPU, yet most GEMM kernel bugs are indexing bugs (tile order, persistent
+tile loop, stage ring parity, wgmma fragment layout, per-K-block scale indexing, edge
+tiles).  This model executes the algorithm the emitted kernel executes, as described by
+the JSON that `moec emit-kernel gemm ... -o DIR` writes next to the kernel:
+
+  {"kind": "gemm", "name": ..., "precision": "bf16" | "fp8-rowwise" | "fp8-block",
+   "m": null | int, "n": N, "k": K, "tile": [TM, TN, TK], "mma": [64, TN, mma_k],
+   "stages": S, "warp_roles": [1, consumers], "promote_every": TK, "threads": ...,
+   "smem_bytes": ..., "max_ctas": 132, "tile_order": "m_fastest",
+   "activation": "none" | "silu", "scale_block": 128}
+
+and compares it with a float64 reference on the same (already quantized) inputs.  On top of
+the numeric comparison the model asserts the kernel's invariants as it runs:
+  * stage ring: mbarrier phases are modelled as counters; a consumer must read exactly the
+    (tile, k-block) the producer put in the stage, the producer may never overwrite a stage
+    some consumer has not read, and the ring must not deadlock.  The ring runs under the
+    extreme interleavings (consumer-first, producer-first; tags only), then once more with
+    the data flowing through the stages under a seeded random interleaving.
+  * epilogue: every C element is written exactly once, by the CTA/consumer owning it, and
+    nothing out of bounds; C starts as NaN and none may remain.
+  * numerics: relative L2 error (bf16 5e-3, FP8 2e-2) and a rigorous per-element bound
+    (bf16 output rounding + float32 accumulation), which catches a single misplaced element.
+
+Library: parse_desc / load_desc, run_tiled_gemm, check_stage_ring, reference_gemm,
+random_problem, check_kernel.  CLI:
+
+  gemm_model.py --kernel DIR/name.json [--m M[,M...]] [--seeds N]
+  gemm_model.py --desc-json '{"precision": "bf16", ...}' [--m ...]
+  gemm_model.py ... --inject-bug=fragment-row|kblock-scale|stage-parity|empty-parity|empty-count
+
+prints one line per (M, seed) check and exits 1 on any failure (2 for a bad description).
+The JSON files `moec emit-kernel gemm` writes load as they are (extra keys are ignored).  --inject-bug perturbs the
+model the way a kernel bug would, so the self-test (gemm-model.test) can prove the checks
+fail.  Needs only NumPy; run with /usr/bin/python3.
+"""
+
+import argparse
+import functools
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.dont_write_bytecode = True          # keep the source tree free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+import llama4_ref as ref  # noqa: E402
+
+PRECISIONS = ("bf16", "fp8-rowwise", "fp8-block")
+ACTIVATIONS = ("none", "silu")
+# Relative L2 bounds of the model's bf16 output against the float64 reference.
+REL_L2_BOUND = {"bf16": 5e-3, "fp8-rowwise": 2e-2, "fp8-block": 2e-2}
+# K per wgmma instruction: 32 bytes of K for FP8 operands, 16 for bf16.
+MMA_K = {"bf16": 16, "fp8-rowwise": 32, "fp8-block": 32}
+ELEM_BYTES = {"bf16": 2, "fp8-rowwise": 1, "fp8-block": 1}
+WGMMA_M = 64                            # rows of one wgmma = rows owned by one consumer
+WARPGROUP = 128                         # threads per warpgroup
+H100_MAX_SMEM = 232448                  # 227 KiB opt-in dynamic shared memory per CTA
+POLICIES = ("random", "producer_first", "consumer_first")
+# --inject-bug mutations: each mimics a plausible kernel bug and must make a check fail.
+BUGS = {
+    "fragment-row": "epilogue/scale row of a register off by 8 (drops the +8 of r&2)",
+    "kblock-scale": "fp8-block promotion uses scale_a of k-block kb+1",
+    "stage-parity": "consumers wait full[stage] with the wrong parity",
+    "empty-parity": "producer waits empty[stage] with parity instead of parity^1",
+    "empty-count": "empty barriers expect 1 arrival instead of one per consumer",
+}
+
+
+class DescError(ValueError):
+    """The kernel description is malformed or outside what the kernel supports."""
+
+
+class ModelError(AssertionError):
+    """The modelled kernel broke one of its invariants (an indexing/synchronisation bug)."""
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel description
+# --------------------------------------------------------------------------------------
+
+def parse_desc(obj):
+    """Validate a kernel description (dict or JSON text) and fill defaulted fields.
+
+    Only the fields that define the algorithm are required; the rest default to what the
+    compiler emits, so tests can pass short inline descriptions.  Everything the model
+    relies on is checked here, so a description the model cannot represent faithfully is
+    rejected with a clear message instead of silently modelled differently."""
+    d = json.loads(obj) if isinstance(obj, str) else dict(obj)
+
+    def need(key):
+        if key not in d:
+            raise DescError("kernel description lacks %r" % key)
+        return d[key]
+
+    if d.setdefault("kind", "gemm") != "gemm":
+        raise DescError("kind is %r, expected 'gemm'" % d["kind"])
+    prec = need("precision")
+    if prec not in PRECISIONS:
+        raise DescError("precision %r is not one of %s" % (prec, ", ".join(PRECISIONS)))
+    for key in ("n", "k", "stages"):
+        if not isinstance(need(key), int) or d[key] < 1:
+            raise DescError("%s must be a positive integer, got %r" % (key, d[key]))
+    d.setdefault("m", None)
+    if d["m"] is not None and (not isinstance(d["m"], int) or d["m"] < 1):
+        raise DescError("m must be null (dynamic) or a positive integer, got %r" % d["m"])
+    tm, tn, tk = _int_triple(need("tile"), "tile")
+    mma = _int_triple(need("mma"), "mma")
+    roles = need("warp_roles")
+    if not (isinstance(roles, list) and len(roles) == 2 and roles[0] == 1 and roles[1] >= 1):
+        raise DescError("warp_roles must be [1, consumers], got %r" % (roles,))
+    consumers = roles[1]
+    if tm != WGMMA_M * consumers:
+        raise DescError("tile M %d != 64 x %d consumer warpgroups (each owns 64 rows)"
+                        % (tm, consumers))
+    if mma[0] != WGMMA_M or mma[1] != tn:
+        raise DescError("mma %r must be [64, tile N = %d, k]: one wgmma covers a consumer's "
+                        "64 x TN accumulator" % (mma, tn))
+    if tn % 8 or tn > 256:
+        raise DescError("tile N %d must be a multiple of 8 and <= 256 (wgmma N)" % tn)
+    if mma[2] != MMA_K[prec]:
+        raise DescError("mma k %d must be %d for %s" % (mma[2], MMA_K[prec], prec))
+    if tk % mma[2]:
+        raise DescError("tile K %d is not a multiple of mma k %d" % (tk, mma[2]))
+    d.setdefault("promote_every", tk)
+    d.setdefault("scale_block", 128)
+    if prec != "bf16" and d["promote_every"] != tk:
+        raise DescError("promote_every %r must equal tile K %d for FP8 (one promotion per "
+                        "k-block)" % (d["promote_every"], tk))
+    if prec == "fp8-block":
+        sb = d["scale_block"]
+        if sb != tk:
+            raise DescError("fp8-block: scale_block %r must equal tile K %d (one scale per "
+                            "k-block)" % (sb, tk))
+        if sb % tn:
+            raise DescError("fp8-block: tile N %d must divide scale_block %d (one weight "
+                            "scale per tile column block)" % (tn, sb))
+    if not isinstance(d.setdefault("max_ctas", 132), int) or d["max_ctas"] < 1:
+        raise DescError("max_ctas must be a positive integer, got %r" % d["max_ctas"])
+    if d.setdefault("tile_order", "m_fastest") != "m_fastest":
+        raise DescError("tile_order %r: only 'm_fastest' is modelled" % d["tile_order"])
+    if d.setdefault("activation", "none") not in ACTIVATIONS:
+        raise DescError("activation %r is not one of %s" % (d["activation"], ACTIVATIONS))
+    threads = WARPGROUP * (roles[0] + roles[1])
+    if d.setdefault("threads", threads) != threads:
+        raise DescError("threads %r != 128 x %d warpgroups" % (d["threads"], sum(roles)))
+    ring = d["stages"] * (tm + tn) * tk * ELEM_BYTES[prec]
+    if ring > H100_MAX_SMEM:
+        raise DescError("the stage ring needs %d bytes (stages x (TM + TN) x TK x %d), more "
+                        "than the H100's %d bytes of shared memory"
+                        % (ring, ELEM_BYTES[prec], H100_MAX_SMEM))
+    smem = d.setdefault("smem_bytes", ring)
+    if not (ring <= smem <= H100_MAX_SMEM):
+        raise DescError("smem_bytes %r must hold the %d-byte stage ring and fit the H100's "
+                        "%d bytes" % (smem, ring, H100_MAX_SMEM))
+    d.setdefault("name", "inline_gemm_%s_%dx%dx%d" % (prec, tm, tn, tk))
+    return d
+
+
+def _int_triple(v, what):
+    if not (isinstance(v, list) and len(v) == 3 and all(isinstance(x, int) and x > 0
+                                                        for x in v)):
+        raise DescError("%s must be three positive integers, got %r" % (what, v))
+    return tuple(v)
+
+
+def load_desc(path):
+    """Read and validate DIR/<name>.json as written by `moec emit-kernel gemm`."""
+    with open(path) as f:
+        return parse_desc(json.load(f))
+
+
+# --------------------------------------------------------------------------------------
+# Tile schedule (persistent grid, m_fastest)
+# --------------------------------------------------------------------------------------
+
+def tile_grid(desc, m):
+    """(numMBlocks, numNBlocks, numTiles, grid): the persistent launch the kernel uses."""
+    tm, tn, _ = desc["tile"]
+    nmb, nnb = ceil_div(m, tm), ceil_div(desc["n"], tn)
+    tiles = nmb * nnb
+    return nmb, nnb, tiles, min(tiles, desc["max_ctas"])
+
+
+def cta_tiles(cta, num_tiles, grid):
+    """Tiles of persistent CTA `cta`, in processing order: cta, cta+grid, ..."""
+    return range(cta, num_tiles, grid)
+
+
+def tile_blocks(tile, num_m_blocks):
+    """m_fastest: consecutive tiles walk down M first, so CTAs share a weight tile."""
+    return tile % num_m_blocks, tile // num_m_blocks
+
+
+# --------------------------------------------------------------------------------------
+# wgmma accumulator fragments
+# --------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def wgmma_accumulator_layout(tn):
+    """Ground truth: where the hardware puts element (row, col) of an m64nTN f32 accumulator.
+
+    Written from the PTX ISA's figure (loops), independently of the kernel's bit formula:
+    warp w holds rows 16w..16w+15; per 8-column chunk j a lane holds four values, rows
+    lane/4 and lane/4+8, columns 2*(lane%4) and +1, in the order (r,c) (r,c+1) (r+8,c)
+    (r+8,c+1).  Returns (row, col) int arrays [128 threads, TN/2 registers]."""
+    rows = np.empty((WARPGROUP, tn // 2), np.int64)
+    cols = np.empty_like(rows)
+    for warp in range(4):
+        for lane in range(32):
+            t, group, quad = 32 * warp + lane, lane // 4, lane % 4
+            for chunk in range(tn // 8):
+                for half in range(2):
+                    for e in range(2):
+                        reg = 4 * chunk + 2 * half + e
+                        rows[t, reg] = 16 * warp + group + 8 * half
+                        cols[t, reg] = 8 * chunk + 2 * quad + e
+    seen = np.zeros((WGMMA_M, tn), np.int64)
+    np.add.at(seen, (rows, cols), 1)
+    assert (seen == 1).all(), "wgmma layout is not a bijection"
+    return rows, cols
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_fragment_coords(tn, bug=None):
+    """The kernel's own (row, col) of each (thread, register), as its epilogue computes it:
+    row = 16*w + l/4 + 8*((r>>1)&1), col = 8*(r>>2) + 2*(l%4) + (r&1).  Used for the scale
+    lookups and the stores; it must agree with the hardware layout above.
+    bug="fragment-row" drops the +8 term (row off by 8 for half the registers)."""
+    t = np.arange(WARPGROUP)[:, None]
+    r = np.arange(tn // 2)[None, :]
+    w, lane = t // 32, t % 32
+    row = 16 * w + lane // 4 + (0 if bug == "fragment-row" else 8 * ((r >> 1) & 1))
+    col = 8 * (r >> 2) + 2 * (lane % 4) + (r & 1)
+    return np.broadcast_to(row, (WARPGROUP, tn // 2)), np.broadcast_to(col, (WARPGROUP,
+                                                                             tn // 2))
+
+
+# --------------------------------------------------------------------------------------
+# mbarriers and the stage ring
+# --------------------------------------------------------------------------------------
+
+class Mbarrier:
+    """An mbarrier as a phase counter.
+
+    `phase` counts completed phases; a phase completes when `count` arrivals happened.
+    try_wait.parity(P) succeeds iff the phase with parity P has completed, i.e. the current
+    (incomplete) phase has the other parity: (phase & 1) != P.  A fresh barrier therefore
+    lets parity-1 waits through, which is why the producer waits "empty" with parity^1."""
+
+    def __init__(self, name, count):
+        self.name, self.count, self.phase, self.pending = name, count, 0, count
+
+    def arrive(self):
+        self.pending -= 1
+        if self.pending == 0:
+            self.phase, self.pending = self.phase + 1, self.count
+
+    def ready(self, parity):
+        return (self.phase & 1) != parity
+
+
+class StageRing:
+    """Shared-memory stages with a tag of what they hold, so reads can be verified."""
+
+    def __init__(self, stages, consumers, where):
+        self.tag = [None] * stages                 # (tile, kb) last loaded into the stage
+        self.data = [None] * stages                # (A box, B box)
+        self.unread = [set() for _ in range(stages)]
+        self.consumers, self.where = consumers, where
+
+    def fill(self, stage, tag, data):
+        if self.unread[stage]:
+            raise ModelError("stage ring (%s): producer loads %s into stage %d, overwriting "
+                             "%s before consumer(s) %s read it"
+                             % (self.where, _tk(tag), stage, _tk(self.tag[stage]),
+                                sorted(self.unread[stage])))
+        self.tag[stage], self.data[stage] = tag, data
+        self.unread[stage] = set(range(self.consumers))
+
+    def read(self, stage, consumer, tag):
+        if self.tag[stage] != tag or consumer not in self.unread[stage]:
+            held = _tk(self.tag[stage]) if self.tag[stage] else "nothing"
+            if self.tag[stage] == tag:
+                held += ", already consumed by it"
+            raise ModelError("stage ring (%s): consumer %d expects %s in stage %d but it holds "
+                             "%s" % (self.where, consumer, _tk(tag), stage, held))
+        self.unread[stage].discard(consumer)
+        return self.data[stage]
+
+
+def _tk(tag):
+    return "(tile %d, kb %d)" % tag
+
+
+def run_agents(agents, policy, rng, where):
+    """Interleave producer/consumer coroutines until all finish.
+
+    Each agent is a generator that yields (barrier, parity) before every wait; it resumes
+    only when that wait would succeed.  policy picks among the ready agents: the greedy
+    policies are the extreme interleavings (producer runs `stages` ahead / consumers chase
+    the producer), "random" a seeded mix.  No ready agent while some are unfinished is a
+    deadlock."""
+    waiting = {}
+    for name, gen in agents:
+        w = next(gen, None)
+        if w is not None:
+            waiting[name] = (gen, w)
+    while waiting:
+        ready = [n for n, (_, (bar, par)) in waiting.items() if bar.ready(par)]
+        if not ready:
+            raise ModelError("stage ring deadlock (%s): %s" % (where, "; ".join(
+                "%s waits %s parity %d (phase %d)" % (n, bar.name, par, bar.phase)
+                for n, (_, (bar, par)) in waiting.items())))
+        if policy == "random":
+            name = ready[rng.integers(len(ready))]
+        elif policy == "producer_first":
+            name = ready[0]
+        elif policy == "consumer_first":
+            name = ([n for n in ready if n != "producer"] or ready)[0]
+        else:
+            raise ValueError("unknown policy %r" % policy)
+        gen, _ = waiting[name]
+        w = next(gen, None)
+        if w is None:
+            del waiting[name]
+        else:
+            waiting[name] = (gen, w)
+
+
+# --------------------------------------------------------------------------------------
+# The kernel
+# --------------------------------------------------------------------------------------
+
+def _as_values(x, precision):
+    """Operands as float32 values: raw e4m3 bytes / bf16 bits are decoded, values kept."""
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        return ref.decode_e4m3(x)
+    if x.dtype == np.uint16:
+        return ref.bf16_bits_to_f32(x)
+    return x.astype(np.float32)
+
+
+def _load_box(x, r0, rows, k0, cols):
+    """A TMA box load: rows [r0, r0+rows) x [k0, k0+cols); out-of-bounds reads are zero."""
+    box = np.zeros((rows, cols), np.float32)
+    src = x[r0:r0 + rows, k0:k0 + cols]
+    box[:src.shape[0], :src.shape[1]] = src
+    return box
+
+
+def _pad(x, shape):
+    """x zero-padded to `shape`: what guarded scale loads return past the tensor's end."""
+    out = np.zeros(shape, np.float32)
+    out[tuple(slice(0, d) for d in x.shape)] = x
+    return out
+
+
+def _scale_at(arr, what, *idx):
+    """A scale load from a zero-padded scale array; reading outside the padded tile grid
+    means the kernel computed a wild scale index."""
+    for i, n in zip(idx, arr.shape):
+        i = np.asarray(i)
+        if (i < 0).any() or (i >= n).any():
+            raise ModelError("%s index out of range [0, %d): %d" % (
+                what, n, i.min() if (i < 0).any() else i.max()))
+    return arr[idx]
+
+
+def _silu32(x):
+    with np.errstate(over="ignore"):
+        return (x / (np.float32(1) + np.exp(-x))).astype(np.float32)
+
+
+class TiledGemm:
+    """One launch of the kernel: operands, output, and the per-CTA agents."""
+
+    def __init__(self, desc, a, b, scale_a, scale_b, m, bug=None, compute=True):
+        self.desc, self.m, self.n, self.k = desc, m, desc["n"], desc["k"]
+        self.prec, self.bug, self.compute = desc["precision"], bug, compute
+        self.tm, self.tn, self.tk = desc["tile"]
+        self.mma_k = desc["mma"][2]
+        self.stages, self.consumers = desc["stages"], desc["warp_roles"][1]
+        self.nmb, self.nnb, self.num_tiles, self.grid = tile_grid(desc, m)
+        self.nkb = ceil_div(self.k, self.tk)
+        if compute:
+            self.a = _as_values(a, self.prec)
+            self.b = _as_values(b, self.prec)
+            _check_shape(self.a, (m, self.k), "A")
+            _check_shape(self.b, (self.n, self.k), "B")
+            self.sa, self.sb = self._padded_scales(scale_a, scale_b)
+            self.c = np.full((m, self.n), np.nan, np.float32)    # poisoned output
+            self.writes = np.zeros((m, self.n), np.int32)
+            self.hw_rows, self.hw_cols = wgmma_accumulator_layout(self.tn)
+            self.k_rows, self.k_cols = kernel_fragment_coords(
+                self.tn, bug if bug == "fragment-row" else None)
+
+    def _padded_scales(self, scale_a, scale_b):
+        """Scales zero-padded to the tile grid (fp8-block: +1 k-block, so that reading
+        k-block kb+1's scale stays a numeric error rather than a crash)."""
+        sa, sb = _check_scales(self.prec, scale_a, scale_b, self.m, self.n, self.nkb,
+                               self.desc["scale_block"])
+        rows, cols = self.nmb * self.tm, self.nnb * self.tn
+        if self.prec == "fp8-rowwise":
+            return _pad(sa, (rows,)), _pad(sb, (cols,))
+        if self.prec == "fp8-block":
+            blk = self.desc["scale_block"]
+            return (_pad(sa, (rows, self.nkb + 1)),
+                    _pad(sb, (ceil_div(cols, blk), self.nkb + 1)))
+        return None, None
+
+    # -- agents ----------------------------------------------------------------------
+
+    def _ring_pos(self, it):
+        stage, parity = it % self.stages, (it // self.stages) & 1
+        return stage, parity
+
+    def producer(self, cta, tiles, ring, full, empty):
+        """TMA warp: for each (tile, k-block) wait for the stage to be empty, load A and B
+        boxes into it, and complete its full barrier (arrive + transaction bytes)."""
+        it = 0
+        for tile in tiles:
+            mb, nb = tile_blocks(tile, self.nmb)
+            for kb in range(self.nkb):
+                stage, parity = self._ring_pos(it)
+                yield empty[stage], (parity if self.bug == "empty-parity" else parity ^ 1)
+                data = None
+                if self.compute:
+                    data = (_load_box(self.a, mb * self.tm, self.tm, kb * self.tk, self.tk),
+                            _load_box(self.b, nb * self.tn, self.tn, kb * self.tk, self.tk))
+                ring.fill(stage, (tile, kb), data)
+                full[stage].arrive()
+                it += 1
+
+    def consumer(self, cta, c, tiles, ring, full, empty):
+        """Consumer warpgroup c: rows [64c, 64c+64) of each tile.  Per k-block: wait full,
+        run TK/mma_k wgmma steps, promote (FP8), release the stage; then the epilogue."""
+        it = 0
+        for tile in tiles:
+            mb, nb = tile_blocks(tile, self.nmb)
+            total = np.zeros((WARPGROUP, self.tn // 2), np.float32)    # registers
+            acc = np.zeros((WGMMA_M, self.tn), np.float32)              # bf16: whole K
+            for kb in range(self.nkb):
+                stage, parity = self._ring_pos(it)
+                yield full[stage], (parity ^ 1 if self.bug == "stage-parity" else parity)
+                data = ring.read(stage, c, (tile, kb))
+                if self.compute:
+                    a_box, b_box = data
+                    if self.prec == "bf16":
+                        self._wgmma_steps(acc, a_box, b_box, c)
+                    else:
+                        partial = np.zeros((WGMMA_M, self.tn), np.float32)
+                        self._wgmma_steps(partial, a_box, b_box, c)
+                        self._promote(total, partial, mb, nb, kb, c)
+                empty[stage].arrive()
+                it += 1
+            if self.compute:
+                if self.prec == "bf16":
+                    total = acc[self.hw_rows, self.hw_cols]
+                self._epilogue(total, cta, tile, mb, nb, c)
+
+    # -- math ------------------------------------------------------------------------
+
+    def _wgmma_steps(self, acc, a_box, b_box, c):
+        """TK/mma_k wgmma instructions: instruction j forms the float32 products of the K
+        slab [j*mma_k, (j+1)*mma_k) and adds them into the accumulator, in instruction
+        order.  The slabs' products come from one batched matmul (same float32 math, less
+        Python overhead); the accumulation stays one add per instruction."""
+        steps, mk = self.tk // self.mma_k, self.mma_k
+        a = a_box[c * WGMMA_M:(c + 1) * WGMMA_M].reshape(WGMMA_M, steps, mk)
+        b = b_box.reshape(self.tn, steps, mk)
+        prods = np.matmul(np.ascontiguousarray(a.transpose(1, 0, 2)),
+                          np.ascontiguousarray(b.transpose(1, 2, 0)))
+        for p in prods:
+            acc += p
+
+    def _global_coords(self, mb, nb, c):
+        return (mb * self.tm + c * WGMMA_M + self.k_rows, nb * self.tn + self.k_cols)
+
+    def _promote(self, total, partial, mb, nb, kb, c):
+        """FP8 promotion after each k-block: the partial accumulator (hardware layout) is
+        scaled per register with the scales of the row/col the kernel thinks it holds and
+        added into the float32 total.  fp8-rowwise scales in the epilogue instead."""
+        regs = partial[self.hw_rows, self.hw_cols]
+        if self.prec == "fp8-block":
+            rows, cols = self._global_coords(mb, nb, c)
+            kb_a = kb + 1 if self.bug == "kblock-scale" else kb
+            sa = _scale_at(self.sa, "scale_a", rows, kb_a)
+            sb = _scale_at(self.sb, "scale_b", cols // self.desc["scale_block"], kb)
+            regs = regs * sa * sb
+        total += regs
+
+    def _epilogue(self, total, cta, tile, mb, nb, c):
+        """Scale (rowwise), activation, bf16 rounding, and guarded stores per (thread, reg),
+        checking each store stays in the tile this consumer owns and hits a fresh element."""
+        rows, cols = self._global_coords(mb, nb, c)
+        vals = total
+        if self.prec == "fp8-rowwise":
+            vals = vals * _scale_at(self.sa, "scale_a", rows) * _scale_at(self.sb, "scale_b",
+                                                                           cols)
+        if self.desc["activation"] == "silu":
+            vals = _silu32(vals)
+        vals = ref.round_bf16(vals)
+        where = "CTA %d tile %d (m-block %d, n-block %d) consumer %d" % (cta, tile, mb, nb, c)
+        r0, c0 = mb * self.tm + c * WGMMA_M, nb * self.tn
+        outside = (rows < r0) | (rows >= r0 + WGMMA_M) | (cols < c0) | (cols >= c0 + self.tn)
+        if outside.any():
+            t, r = np.argwhere(outside)[0]
+            raise ModelError("epilogue of %s: thread %d reg %d stores C[%d, %d], outside its "
+                             "rows [%d, %d) x cols [%d, %d)" % (where, t, r, rows[t, r],
+                                                               cols[t, r], r0, r0 + WGMMA_M,
+                                                               c0, c0 + self.tn))
+        guard = (rows < self.m) & (cols < self.n)
+        if ((rows < 0) | (cols < 0))[guard].any():
+            raise ModelError("epilogue of %s stores out of bounds" % where)
+        rg, cg = rows[guard], cols[guard]
+        np.add.at(self.writes, (rg, cg), 1)
+        twice = self.writes[rg, cg] > 1
+        if twice.any():
+            t, r = np.argwhere(guard)[np.argmax(twice)]
+            raise ModelError("epilogue of %s: thread %d reg %d writes C[%d, %d] a second time"
+                             % (where, t, r, rows[t, r], cols[t, r]))
+        self.c[rg, cg] = vals[guard]
+
+    # -- launch ----------------------------------------------------------------------
+
+    def run_cta(self, cta, policy, rng):
+        """One persistent CTA: a producer and `consumers` consumer coroutines sharing a
+        fresh stage ring, interleaved by `policy`."""
+        where = "CTA %d, policy %s" % (cta, policy)
+        tiles = cta_tiles(cta, self.num_tiles, self.grid)
+        ring = StageRing(self.stages, self.consumers, where)
+        full = [Mbarrier("full[%d]" % s, 1) for s in range(self.stages)]
+        arrivals = 1 if self.bug == "empty-count" else self.consumers
+        empty = [Mbarrier("empty[%d]" % s, arrivals) for s in range(self.stages)]
+        agents = [("producer", self.producer(cta, tiles, ring, full, empty))]
+        agents += [("consumer %d" % c, self.consumer(cta, c, tiles, ring, full, empty))
+                   for c in range(self.consumers)]
+        run_agents(agents, policy, rng, where)
+
+    def run(self, policy="random", seed=0):
+        rng = np.random.default_rng(seed)
+        for cta in range(self.grid):
+            self.run_cta(cta, policy, rng)
+        if self.compute:
+            self._check_output()
+        return self.c if self.compute else None
+
+    def _check_output(self):
+        """Every element written exactly once and no NaN poison left."""
+        bad = np.argwhere(self.writes != 1)
+        if len(bad):
+            r, c = bad[0]
+            raise ModelError("C[%d, %d] written %d times (expected once); %d element(s) wrong"
+                             % (r, c, self.writes[r, c], len(bad)))
+        if np.isnan(self.c).any():
+            r, c = np.argwhere(np.isnan(self.c))[0]
+            raise ModelError("C[%d, %d] still holds the NaN poison" % (r, c))
+
+
+def _check_shape(x, shape, what):
+    if x.shape != shape:
+        raise ValueError("%s has shape %s, expected %s" % (what, x.shape, shape))
+
+
+def _check_scales(prec, scale_a, scale_b, m, n, nkb, sblock):
+    if prec == "bf16":
+        return None, None
+    sa = np.asarray(scale_a, np.float32)
+    sb = np.asarray(scale_b, np.float32)
+    if prec == "fp8-rowwise":
+        sa, sb = sa.reshape(-1), sb.reshape(-1)
+        _check_shape(sa, (m,), "scale_a")
+        _check_shape(sb, (n,), "scale_b")
+    else:
+        _check_shape(sa, (m, nkb), "scale_a")
+        _check_shape(sb, (ceil_div(n, sblock), nkb), "scale_b")
+    return sa, sb
+
+
+def run_tiled_gemm(desc, a, b, scale_a, scale_b, m, policy="random", seed=0, bug=None):
+    """Run the kernel model; returns C [m, n] float32 holding bf16 values.
+
+    a [m, k], b [n, k]: float32 values (or raw e4m3 uint8 / bf16 uint16 bits).  Scales:
+    fp8-rowwise [m] and [n]; fp8-block [m, ceil(k/128)] and [ceil(n/128), ceil(k/128)];
+    bf16 None.  Raises ModelError when an invariant breaks."""
+    return TiledGemm(desc, a, b, scale_a, scale_b, m, bug=bug).run(policy, seed)
+
+
+def check_stage_ring(desc, m, policies=POLICIES, bug=None):
+    """Run only the synchronisation (tags, no math) of every CTA under the given
+    interleavings: cheap, and the greedy orders are the extremes a real GPU can produce."""
+    for policy in policies:
+        TiledGemm(desc, None, None, None, None, m, bug=bug, compute=False).run(policy)
+
+
+# --------------------------------------------------------------------------------------
+# Reference and inputs
+# --------------------------------------------------------------------------------------
+
+def dequantized_operands(desc, a, b, scale_a, scale_b, m):
+    """A and B with their scales folded in, float64 [m, k] and [n, k] (exact: an e4m3 value
+    times an f32 scale fits a double), via llama4_ref's dequantizers.  The reference is then
+    one plain GEMM, structurally independent of the model's k-block promotion."""
+    prec, blk = desc["precision"], desc["scale_block"]
+    a = _as_values(a, prec).astype(np.float64)[:m]
+    b = _as_values(b, prec).astype(np.float64)
+    if prec == "bf16":
+        return a, b
+    if prec == "fp8-rowwise":
+        return (a * np.asarray(scale_a, np.float64).reshape(-1, 1)[:m],
+                ref.dequantize_weight(b, np.asarray(scale_b).reshape(-1, 1), "rowwise"))
+    return (ref.dequantize_act_block(a, np.asarray(scale_a)[:m], blk),
+            ref.dequantize_weight(b, scale_b, "block", block=(blk, blk)))
+
+
+def reference_gemm(desc, a, b, scale_a, scale_b, m):
+    """float64 C = act(sum_k A[m,k] B[n,k] * scales) on the same quantized inputs."""
+    return _reference_from(desc, *dequantized_operands(desc, a, b, scale_a, scale_b, m))
+
+
+def _reference_from(desc, da, db):
+    y = da @ db.T
+    if desc["activation"] == "silu":
+        y = y / (1.0 + np.exp(-np.clip(y, -700, 700)))
+    return y
+
+
+def accumulation_magnitude(desc, da, db):
+    """An upper bound of sum_k |A'[m,k] B'[n,k]| (what float32 accumulation errors scale
+    with): per k-block Cauchy-Schwarz, ||A'_kb|| ||B'_kb|| summed over k-blocks.  A GEMM of
+    depth ceil(K/TK) instead of a second full-size one."""
+    tk = desc["tile"][2]
+
+    def block_norms(x):
+        return np.sqrt(np.add.reduceat(np.square(x), np.arange(0, x.shape[1], tk), axis=1))
+
+    return block_norms(da) @ block_norms(db).T
+
+
+def _random_matrix(rng, rows, k, row_group, block):
+    """Normal values with a random magnitude 2^U(-3,3) per (row group, K block), so that
+    scales differ between blocks and a wrong-block scale shows up as an O(1) error."""
+    x = rng.standard_normal((rows, k)).astype(np.float32)
+    mag = np.exp2(rng.uniform(-3, 3, (ceil_div(rows, row_group), ceil_div(k, block))))
+    mag = np.repeat(np.repeat(mag, row_group, axis=0), block, axis=1)[:rows, :k]
+    return (x * mag).astype(np.float32)
+
+
+def random_problem(desc, m, seed):
+    """Seeded inputs quantized the way the kernel's callers quantize them: bf16 rounding;
+    fp8-rowwise per-token activations x per-channel weights; fp8-block 1x128 activation
+    blocks x 128x128 weight blocks (llama4_ref's quantizers).  Returns (a, b, sa, sb)."""
+    prec, n, k, blk = desc["precision"], desc["n"], desc["k"], desc["scale_block"]
+    rng = np.random.default_rng(seed)
+    x = _random_matrix(rng, m, k, 1, blk)
+    w = _random_matrix(rng, n, k, blk if prec == "fp8-block" else 1, blk)
+    if prec == "bf16":
+        return ref.round_bf16(x), ref.round_bf16(w), None, None
+    if prec == "fp8-rowwise":
+        qa, sa = ref.quantize_act_rowwise(x)
+        qb, sb = ref.quantize_weight(w, "rowwise")
+        return qa, qb, sa.reshape(-1), sb.reshape(-1)
+    qa, sa = ref.quantize_act_block(x, blk)
+    qb, sb = ref.quantize_weight(w, "block", block=(blk, blk))
+    return qa, qb, sa, sb
+
+
+def elementwise_bound(desc, y_ref, mag):
+    """A rigorous per-element bound on |C - reference|, so that a single misplaced element
+    fails even when the relative L2 error hides it: bf16 rounding of the output (half an ulp
+    is at most 2^-8 relative; plus 2^-20 for float32 silu) plus the float32 accumulation
+    error gamma_n * sum|A'B'| (n = K + 3 per k-block + 8 for the scaling), doubled to
+    cover the rounding of that error too, times silu's Lipschitz constant (< 1.1).  Random
+    inputs reach ~0.98 of it: the bf16 rounding term is tight."""
+    nkb = ceil_div(desc["k"], desc["tile"][2])
+    gamma = (desc["k"] + 3 * nkb + 8) * 2.0 ** -24
+    lip = 1.1 if desc["activation"] == "silu" else 1.0
+    return (2.0 ** -8 + 2.0 ** -20) * np.abs(y_ref) + 2 * lip * gamma * mag + 1e-30
+
+
+# --------------------------------------------------------------------------------------
+# Checks and CLI
+# --------------------------------------------------------------------------------------
+
+RING_POLICIES = ("consumer_first", "producer_first")
+
+
+def check_kernel(desc, m, seed, bug=None, ring_policies=RING_POLICIES):
+    """One check: ring interleavings, the model's data run, comparison with the reference.
+    Returns a dict of measurements; raises ModelError on an invariant violation."""
+    check_stage_ring(desc, m, policies=ring_policies, bug=bug)
+    a, b, sa, sb = random_problem(desc, m, seed)
+    c = run_tiled_gemm(desc, a, b, sa, sb, m, policy="random", seed=seed, bug=bug)
+    da, db = dequantized_operands(desc, a, b, sa, sb, m)
+    y = _reference_from(desc, da, db)
+    mag = accumulation_magnitude(desc, da, db)
+    err = c.astype(np.float64) - y
+    norm = np.linalg.norm(y)
+    rel = float(np.linalg.norm(err) / norm) if norm > 0 else float(np.linalg.norm(err))
+    ratio = np.abs(err) / elementwise_bound(desc, y, mag)
+    worst = np.unravel_index(np.argmax(ratio), ratio.shape)
+    nmb, nnb, tiles, grid = tile_grid(desc, m)
+    return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]], elem_ratio=float(ratio.max()),
+                worst=tuple(int(i) for i in worst), tiles=tiles, grid=grid,
+                ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
+
+
+def _parse_ms(values, desc):
+    """Ms to check: the JSON's static m, else --m, else edge cases around the tile size."""
+    tm = desc["tile"][0]
+    ms = [int(x) for v in values or [] for x in str(v).split(",") if x.strip()]
+    if desc["m"] is not None:
+        if any(x != desc["m"] for x in ms):
+            raise DescError("kernel %s is compiled for m=%d; --m %s does not match"
+                            % (desc["name"], desc["m"], ms))
+        return [desc["m"]]
+    if any(x < 1 for x in ms):
+        raise DescError("--m values must be positive, got %s" % ms)
+    return ms or sorted({1, 63, tm + 1, 3 * tm - 5})
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--kernel", help="DIR/<name>.json written by moec emit-kernel gemm")
+    src.add_argument("--desc-json", help="the kernel description inline, as JSON")
+    p.add_argument("--m", action="append",
+                   help="M (comma list, repeatable); default for a dynamic-M kernel: "
+                        "1, 63, TM+1, 3*TM-5")
+    p.add_argument("--seeds", type=int, default=1, help="random inputs per M (seeds 0..N-1)")
+    p.add_argument("--inject-bug", choices=sorted(BUGS),
+                   help="perturb the model like a kernel bug (for the self-test): " +
+                        "; ".join("%s: %s" % kv for kv in BUGS.items()))
+    p.add_argument("--ring-policies", default=",".join(RING_POLICIES),
+                   help="interleavings of the tag-only stage-ring runs, in order, before the "
+                        "data run (which is seeded random); any of " + ", ".join(POLICIES))
+    args = p.parse_args(argv)
+    policies = tuple(x for x in args.ring_policies.split(",") if x)
+    if any(x not in POLICIES for x in policies):
+        p.error("--ring-policies: unknown policy in %r" % args.ring_policies)
+    try:
+        desc = load_desc(args.kernel) if args.kernel else parse_desc(args.desc_json)
+        ms = _parse_ms(args.m, desc)
+    except (DescError, OSError, json.JSONDecodeError) as e:
+        print("gemm_model: error: %s" % e, file=sys.stderr)
+        return 2
+    prec, (tm, tn, tk) = desc["precision"], desc["tile"]
+    print("kernel %s: %s n=%d k=%d tile=%dx%dx%d stages=%d consumers=%d max_ctas=%d act=%s%s"
+          % (desc["name"], prec, desc["n"], desc["k"], tm, tn, tk, desc["stages"],
+             desc["warp_roles"][1], desc["max_ctas"], desc["activation"],
+             " inject-bug=" + args.inject_bug if args.inject_bug else ""))
+    failed = total = 0
+    for m in ms:
+        for seed in range(args.seeds):
+            total += 1
+            head = "M=%d seed=%d" % (m, seed)
+            try:
+                r = check_kernel(desc, m, seed, bug=args.inject_bug, ring_policies=policies)
+            except ModelError as e:
+                failed += 1
+                print("FAIL %s: %s" % (head, e))
+                continue
+            ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
+            failed += not ok
+            print("%s %s tiles=%d grid=%d ring_its/cta<=%d rel_l2=%.2e (bound %.0e) "
+                  "max_err/elem_bound=%.3f at C%s%s"
+                  % ("PASS" if ok else "FAIL", head, r["tiles"], r["grid"], r["ring_its"],
+                     r["rel_l2"], r["bound"], r["elem_ratio"], list(r["worst"]),
+                     "" if ok else ": model differs from the float64 reference beyond the "
+                     "bound"))
+    sys.stdout.flush()                  # keep the per-check lines before the verdict
+    if failed:
+        print("gemm_model: %d of %d checks FAILED for %s" % (failed, total, desc["name"]),
+              file=sys.stderr)
+        return 1
+    print("gemm_model: all %d checks passed for %s" % (total, desc["name"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
