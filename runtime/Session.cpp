@@ -14,6 +14,7 @@
 #include "runtime/Session.h"
 
 #include "runtime/CpuExecutor.h"
+#include "runtime/CudaDevice.h"
 #include "runtime/File.h"
 #include "runtime/SharedObject.h"
 #include "runtime/StringUtil.h"
@@ -68,18 +69,6 @@ static std::string describeKernels(const Artifact &artifact) {
   return result;
 }
 
-/// Returns e.g. "52 bytes", "12.5 MiB" or "3.2 GiB".
-static std::string formatBytes(uint64_t bytes) {
-  char text[32];
-  if (bytes < (uint64_t(1) << 20))
-    std::snprintf(text, sizeof(text), "%llu bytes", (unsigned long long)bytes);
-  else if (bytes < (uint64_t(1) << 30))
-    std::snprintf(text, sizeof(text), "%.1f MiB", double(bytes) / (1 << 20));
-  else
-    std::snprintf(text, sizeof(text), "%.1f GiB", double(bytes) / (1 << 30));
-  return text;
-}
-
 /// Returns the directory part of `path` ("" for a bare file name).
 static std::string_view directoryOf(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -116,6 +105,14 @@ Session::open(std::string_view artifactPath, const SessionOptions &options) {
   session->loaded = std::make_unique<Artifact>(*std::move(artifact));
   const Artifact &a = *session->loaded;
   if (options.device == "cuda") {
+    // The GPU is checked first, so that a machine without a driver or an
+    // sm_90 GPU says so whatever the artifact holds.
+    absl::StatusOr<std::unique_ptr<CudaDevice>> gpu = CudaDevice::open(0);
+    if (!gpu.ok())
+      return absl::Status(gpu.status().code(),
+                          strCat("device cuda: ", gpu.status().message()));
+    progress(
+        strCat("opened ", (*gpu)->describe(), ", ", (*gpu)->smCount(), " SMs"));
     bool allCpu = true;
     for (const Kernel &k : a.kernels())
       allCpu &= k.kind == KernelKind::CpuSharedObject;

@@ -11,9 +11,10 @@
 // whole generations (prefill, then one decode step per new token through the
 // KV cache, with greedy or seeded temperature/top-p sampling).
 //
-// Only CPU shared objects run in this build (the CUDA device is planned);
-// the C API in runtime/include/moec/moec.h wraps this class. A Session is
-// not thread-safe: use one per thread (or lock around it).
+// Only CPU shared objects run in this build: device "cuda" opens the GPU
+// (runtime/CudaDevice.h), then refuses the artifact until the CUDA executor
+// exists. The C API in runtime/include/moec/moec.h wraps this class. A
+// Session is not thread-safe: use one per thread (or lock around it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,7 +39,9 @@
 namespace moec::runtime {
 
 struct SessionOptions {
-  /// "cpu" (or "cuda", which this build rejects with an explanation).
+  /// "cpu", or "cuda": this build opens the GPU (an error says why it
+  /// cannot: no driver, no sm_90 GPU), then rejects the artifact with an
+  /// explanation.
   std::string device = "cpu";
   /// Print loading progress to stderr, but only when stderr is a terminal.
   /// False: never print.

@@ -126,9 +126,13 @@ static bool writeAll(int fd, absl::Span<const uint8_t> bytes) {
 
 /// Loads `bytes` through an anonymous memfd; returns nullptr in `handle`
 /// with an OK status when memfd or /proc is unavailable (the caller falls
-/// back to a temporary file).
+/// back to a temporary file). The memfd moves to `kept`: it must stay open
+/// while the object is loaded, because glibc recognizes loaded objects by
+/// path, and a later memfd with the same number would otherwise get this
+/// object back from dlopen.
 static absl::Status loadThroughMemfd(absl::Span<const uint8_t> bytes,
-                                     std::string_view where, void *&handle) {
+                                     std::string_view where, void *&handle,
+                                     ScopedFd &kept) {
   handle = nullptr;
   ScopedFd fd(::memfd_create("moec-kernel", MFD_CLOEXEC));
   if (fd.get() < 0)
@@ -145,6 +149,7 @@ static absl::Status loadThroughMemfd(absl::Span<const uint8_t> bytes,
   if (!handle)
     return absl::InvalidArgumentError(
         strCat(where, ": dlopen failed: ", dlError("unknown error")));
+  kept = std::move(fd);
   return absl::OkStatus();
 }
 
@@ -177,14 +182,17 @@ absl::StatusOr<SharedObject> SharedObject::load(absl::Span<const uint8_t> bytes,
   if (absl::Status s = checkElfSharedObject(bytes, where); !s.ok())
     return s;
   void *handle = nullptr;
+  ScopedFd memfd;
   if (method == Method::Memfd)
-    if (absl::Status s = loadThroughMemfd(bytes, where, handle); !s.ok())
+    if (absl::Status s = loadThroughMemfd(bytes, where, handle, memfd);
+        !s.ok())
       return s;
   if (!handle)
     if (absl::Status s = loadThroughTempFile(bytes, where, handle); !s.ok())
       return s;
   SharedObject result;
   result.handle = handle;
+  result.memfd = std::move(memfd);
   result.where = std::move(where);
   return result;
 }
@@ -196,16 +204,32 @@ SharedObject::SharedObject(SharedObject &&other) noexcept {
 SharedObject &SharedObject::operator=(SharedObject &&other) noexcept {
   if (this == &other)
     return *this;
-  if (handle)
-    ::dlclose(handle);
+  unload();
   handle = std::exchange(other.handle, nullptr);
+  memfd = std::move(other.memfd);
   where = std::move(other.where);
   return *this;
 }
 
-SharedObject::~SharedObject() {
-  if (handle)
-    ::dlclose(handle);
+SharedObject::~SharedObject() { unload(); }
+
+void SharedObject::unload() {
+  if (!handle)
+    return;
+  ::dlclose(handle);
+  handle = nullptr;
+  if (memfd.get() < 0)
+    return;
+  // dlclose need not unload (e.g. an object with unique symbols stays):
+  // then its /proc/self/fd path stays registered, so the descriptor must
+  // stay taken too, or a later memfd with its number would be answered
+  // with this object.
+  std::string path = strCat("/proc/self/fd/", memfd.get());
+  if (void *stillLoaded = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {
+    ::dlclose(stillLoaded);
+    (void)memfd.release();
+  }
+  memfd = ScopedFd();
 }
 
 absl::StatusOr<void *> SharedObject::symbol(const std::string &name) const {

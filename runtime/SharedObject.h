@@ -21,6 +21,8 @@
 #ifndef MOEC_RUNTIME_SHAREDOBJECT_H
 #define MOEC_RUNTIME_SHAREDOBJECT_H
 
+#include "runtime/File.h"
+
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
@@ -70,8 +72,12 @@ public:
 
 private:
   SharedObject() = default;
+  /// dlclose's the object; keeps its memfd open if it stays loaded.
+  void unload();
 
   void *handle = nullptr;
+  /// The memfd dlopen read, open as long as the object is loaded.
+  ScopedFd memfd;
   std::string where;
 };
 

@@ -12,6 +12,7 @@
 // is), absl::string_view is a distinct type that std::string_view does not
 // convert to, so absl::StrCat(std::string_view) does not compile. strCat
 // accepts both; the conversions are no-ops where the two types are the same.
+// It also holds formatBytes, shared by the runtime's messages.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -48,6 +51,18 @@ inline absl::string_view toAlphaNumArg(std::string_view value) {
 /// absl::StrCat that also accepts std::string_view arguments.
 template <typename... Args> std::string strCat(const Args &...args) {
   return absl::StrCat(detail::toAlphaNumArg(args)...);
+}
+
+/// Returns e.g. "52 bytes", "12.5 MiB" or "3.2 GiB".
+inline std::string formatBytes(uint64_t bytes) {
+  char text[32];
+  if (bytes < (uint64_t(1) << 20))
+    std::snprintf(text, sizeof(text), "%llu bytes", (unsigned long long)bytes);
+  else if (bytes < (uint64_t(1) << 30))
+    std::snprintf(text, sizeof(text), "%.1f MiB", double(bytes) / (1 << 20));
+  else
+    std::snprintf(text, sizeof(text), "%.1f GiB", double(bytes) / (1 << 30));
+  return text;
 }
 
 } // namespace moec::runtime

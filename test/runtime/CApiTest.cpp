@@ -12,6 +12,7 @@
 
 #include "moec/moec.h"
 
+#include "FakeCuda.h"
 #include "FakeModelArtifact.h"
 #include "TestUtil.h"
 
@@ -38,11 +39,25 @@ protected:
 };
 
 TEST_F(CApiTest, WorksFromC) {
+  // The smoke test expects "cuda" to fail as unimplemented: give it an sm_90
+  // GPU, whatever this machine has.
+  testutil::FakeCuda gpu;
   char error[1024] = "";
   EXPECT_EQ(moecCApiSmoke(path.c_str(), dir.file("none.moec").c_str(), error,
                           sizeof(error)),
             0)
       << error;
+}
+
+TEST_F(CApiTest, ReportsAMissingCudaDriver) {
+  testutil::ScopedEnv noDriver("MOEC_LIBCUDA", "/nonexistent/libcuda.so.1");
+  moec_session *session = reinterpret_cast<moec_session *>(1);
+  EXPECT_EQ(moec_session_open(path.c_str(), "cuda", &session),
+            MOEC_FAILED_PRECONDITION);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_THAT(moec_last_error(),
+              HasSubstr("device cuda: CUDA driver not found: cannot load "
+                        "$MOEC_LIBCUDA=/nonexistent/libcuda.so.1 ("));
 }
 
 TEST_F(CApiTest, RejectsNullArguments) {

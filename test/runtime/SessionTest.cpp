@@ -17,6 +17,7 @@
 #include "runtime/File.h"
 #include "runtime/SharedObject.h"
 
+#include "FakeCuda.h"
 #include "FakeModelArtifact.h"
 #include "TestUtil.h"
 
@@ -409,6 +410,7 @@ TEST_F(SessionTest, RejectsKernelsForAnotherMachine) {
   });
   expectOpenError(absl::StatusCode::kFailedPrecondition,
                   {"a ptx kernel for sm_90a cannot run on the CPU"});
+  testutil::FakeCuda gpu; // an sm_90 GPU, whatever this machine has
   expectOpenError(absl::StatusCode::kUnimplemented,
                   {"device cuda: this runtime build runs CPU shared objects "
                    "only; the artifact's kernels are ptx for sm_90a"},
@@ -419,11 +421,28 @@ TEST_F(SessionTest, RejectsUnknownAndCudaDevices) {
   expectOpenError(absl::StatusCode::kInvalidArgument,
                   {"device 'tpu': unknown device (expected cpu or cuda)"},
                   "tpu");
+  testutil::FakeCuda gpu; // an sm_90 GPU, whatever this machine has
   expectOpenError(absl::StatusCode::kUnimplemented,
                   {"device cuda: this runtime build runs CPU shared objects "
                    "only; the artifact's kernels are cpu_shared_object for " +
                    std::string(hostCpuTarget())},
                   "cuda");
+}
+
+TEST_F(SessionTest, ChecksTheGpuBeforeTheArtifactsKernels) {
+  {
+    testutil::ScopedEnv noDriver("MOEC_LIBCUDA", "/nonexistent/libcuda.so.1");
+    expectOpenError(absl::StatusCode::kFailedPrecondition,
+                    {"device cuda: CUDA driver not found: cannot load "
+                     "$MOEC_LIBCUDA=/nonexistent/libcuda.so.1 ("},
+                    "cuda");
+  }
+  testutil::FakeCuda gpu("sm80");
+  expectOpenError(absl::StatusCode::kFailedPrecondition,
+                  {"device cuda: GPU 0 (NVIDIA A100 fake) has compute "
+                   "capability 8.0; moec's kernels need sm_90a (H100/H200)"},
+                  "cuda");
+  EXPECT_EQ(gpu.liveObjects(), 0);
 }
 
 TEST_F(SessionTest, RejectsBindingsTheCpuCannotForm) {

@@ -66,7 +66,8 @@ typedef struct moec_generate_options {
 void moec_generate_options_init(moec_generate_options *options);
 
 /* Opens the artifact at artifact_path (its packed weights beside it) for
-   device "cpu" (NULL means "cpu"; "cuda" fails with MOEC_UNIMPLEMENTED in
+   device "cpu" (NULL means "cpu"; "cuda" fails with MOEC_FAILED_PRECONDITION
+   without an NVIDIA driver and an sm_90 GPU, else with MOEC_UNIMPLEMENTED in
    this build). On success *out is the session; on failure *out is NULL and
    moec_last_error() says why. */
 moec_status moec_session_open(const char *artifact_path, const char *device,

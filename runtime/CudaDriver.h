@@ -1,0 +1,241 @@
+//===- CudaDriver.h - The CUDA driver API, loaded with dlopen ---*- C++ -*-===//
+//
+// Part of the moec project, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// This file declares CudaDriver: libcuda loaded at run time with dlopen, its
+// entry points resolved by name, and cuInit called. The runtime builds and
+// its tests pass on machines without CUDA (DESIGN.md section 4), so it never
+// includes cuda.h: namespace moec::cuda below declares the few driver types
+// and constants it uses, ABI-compatible with cuda.h (the numbers are copied
+// from CUDA 13's header; test/runtime/CudaAbiTest.cpp checks them against
+// the real header where the toolkit is installed).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_RUNTIME_CUDADRIVER_H
+#define MOEC_RUNTIME_CUDADRIVER_H
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace moec::cuda {
+
+// The names follow cuda.h so that each can be looked up there.
+
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = uint64_t;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+using CUevent = struct CUevent_st *;
+
+constexpr CUresult CUDA_SUCCESS = 0;
+constexpr CUresult CUDA_ERROR_INVALID_VALUE = 1;
+constexpr CUresult CUDA_ERROR_OUT_OF_MEMORY = 2;
+constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
+constexpr CUresult CUDA_ERROR_INVALID_IMAGE = 200;
+constexpr CUresult CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
+constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
+constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
+constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
+
+enum CUdevice_attribute : int {
+  CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
+  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
+  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
+};
+
+enum CUfunction_attribute : int {
+  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
+};
+
+enum CUjit_option : int {
+  CU_JIT_ERROR_LOG_BUFFER = 5,
+  CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+};
+
+enum CUstream_flags : unsigned {
+  CU_STREAM_DEFAULT = 0,
+  CU_STREAM_NON_BLOCKING = 1,
+};
+
+enum CUevent_flags : unsigned {
+  CU_EVENT_DEFAULT = 0,
+  CU_EVENT_DISABLE_TIMING = 2,
+};
+
+enum CUlaunchAttributeID : int {
+  CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4,
+};
+
+/// cuda.h's CUlaunchAttributeValue: a 64-byte union; only the cluster
+/// dimensions are used here. Its other members hold pointers, hence the
+/// alignment.
+union alignas(8) CUlaunchAttributeValue {
+  char pad[64];
+  struct {
+    unsigned x, y, z;
+  } clusterDim;
+};
+
+struct CUlaunchAttribute {
+  CUlaunchAttributeID id;
+  char pad[8 - sizeof(CUlaunchAttributeID)];
+  CUlaunchAttributeValue value;
+};
+
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+
+/// A TMA descriptor, opaque. CUDA 13's header aligns it to 128 bytes (the
+/// driver needs 64); matching the header keeps the two interchangeable.
+struct alignas(128) CUtensorMap {
+  uint64_t opaque[16];
+};
+
+enum CUtensorMapDataType : int {
+  CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0,
+  CU_TENSOR_MAP_DATA_TYPE_FLOAT32 = 7,
+  CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9,
+};
+
+enum CUtensorMapInterleave : int {
+  CU_TENSOR_MAP_INTERLEAVE_NONE = 0,
+};
+
+enum CUtensorMapSwizzle : int {
+  CU_TENSOR_MAP_SWIZZLE_NONE = 0,
+  CU_TENSOR_MAP_SWIZZLE_32B = 1,
+  CU_TENSOR_MAP_SWIZZLE_64B = 2,
+  CU_TENSOR_MAP_SWIZZLE_128B = 3,
+};
+
+enum CUtensorMapL2promotion : int {
+  CU_TENSOR_MAP_L2_PROMOTION_NONE = 0,
+  CU_TENSOR_MAP_L2_PROMOTION_L2_64B = 1,
+  CU_TENSOR_MAP_L2_PROMOTION_L2_128B = 2,
+  CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3,
+};
+
+enum CUtensorMapFloatOOBfill : int {
+  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0,
+  CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA = 1,
+};
+
+static_assert(sizeof(CUlaunchAttributeValue) == 64);
+static_assert(sizeof(CUlaunchAttribute) == 72);
+static_assert(sizeof(CUlaunchConfig) == 56);
+static_assert(sizeof(CUtensorMap) == 128);
+
+/// The driver entry points moec calls, resolved from libcuda by the symbol
+/// names in comments (the versioned ones cuda.h maps the plain names to).
+struct DriverApi {
+  CUresult (*getErrorName)(CUresult, const char **);   // cuGetErrorName
+  CUresult (*getErrorString)(CUresult, const char **); // cuGetErrorString
+  CUresult (*init)(unsigned flags);                    // cuInit
+  CUresult (*driverGetVersion)(int *);                 // cuDriverGetVersion
+  CUresult (*deviceGet)(CUdevice *, int ordinal);      // cuDeviceGet
+  CUresult (*deviceGetCount)(int *);                   // cuDeviceGetCount
+  CUresult (*deviceGetName)(char *, int, CUdevice);    // cuDeviceGetName
+  CUresult (*deviceGetAttribute)(int *, CUdevice_attribute, CUdevice);
+  CUresult (*deviceTotalMem)(size_t *, CUdevice);      // cuDeviceTotalMem_v2
+  CUresult (*primaryCtxRetain)(CUcontext *, CUdevice); // ...PrimaryCtxRetain
+  CUresult (*primaryCtxRelease)(CUdevice);             // ...Release_v2
+  CUresult (*ctxSetCurrent)(CUcontext);                // cuCtxSetCurrent
+  CUresult (*memGetInfo)(size_t *free, size_t *total); // cuMemGetInfo_v2
+  CUresult (*memAlloc)(CUdeviceptr *, size_t);         // cuMemAlloc_v2
+  CUresult (*memFree)(CUdeviceptr);                    // cuMemFree_v2
+  CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*memsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*moduleLoadDataEx)(CUmodule *, const void *image, unsigned count,
+                               CUjit_option *options, void **values);
+  CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*moduleUnload)(CUmodule);
+  CUresult (*funcSetAttribute)(CUfunction, CUfunction_attribute, int);
+  CUresult (*launchKernelEx)(const CUlaunchConfig *, CUfunction, void **params,
+                             void **extra);
+  CUresult (*streamCreate)(CUstream *, unsigned flags);
+  CUresult (*streamSynchronize)(CUstream);
+  CUresult (*streamDestroy)(CUstream); // cuStreamDestroy_v2
+  CUresult (*eventCreate)(CUevent *, unsigned flags);
+  CUresult (*eventRecord)(CUevent, CUstream);
+  CUresult (*eventSynchronize)(CUevent);
+  CUresult (*eventElapsedTime)(float *ms, CUevent start, CUevent end);
+  CUresult (*eventDestroy)(CUevent); // cuEventDestroy_v2
+  CUresult (*tensorMapEncodeTiled)(
+      CUtensorMap *, CUtensorMapDataType, uint32_t rank, void *address,
+      const uint64_t *dims, const uint64_t *strides, const uint32_t *box,
+      const uint32_t *elementStrides, CUtensorMapInterleave, CUtensorMapSwizzle,
+      CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+};
+
+} // namespace moec::cuda
+
+namespace moec::runtime {
+
+/// libcuda, loaded and initialised (cuInit). Immutable once loaded, so one
+/// instance is shared (std::shared_ptr) by everything that calls the driver.
+/// The library stays mapped after the last owner goes (RTLD_NODELETE).
+class CudaDriver {
+public:
+  /// The library loaded when neither load's argument nor $MOEC_LIBCUDA
+  /// names one.
+  static constexpr const char *kDefaultLibrary = "libcuda.so.1";
+  /// Overrides the default (tests point it at a fake driver).
+  static constexpr const char *kLibraryEnvVar = "MOEC_LIBCUDA";
+
+  /// Loads `path` (empty: $MOEC_LIBCUDA, else libcuda.so.1), resolves every
+  /// entry point and calls cuInit. FailedPrecondition when the library is
+  /// missing, lacks an entry point or cuInit fails.
+  static absl::StatusOr<std::shared_ptr<const CudaDriver>>
+  load(std::string path = "");
+
+  CudaDriver(const CudaDriver &) = delete;
+  CudaDriver &operator=(const CudaDriver &) = delete;
+  ~CudaDriver();
+
+  /// The resolved entry points.
+  const cuda::DriverApi &api() const { return entries; }
+  /// The library as it was named to dlopen, e.g. "libcuda.so.1".
+  const std::string &library() const { return path; }
+  /// cuDriverGetVersion's value, e.g. 13000 for CUDA 13.0.
+  int version() const { return driverVersion; }
+
+  /// Returns e.g. "CUDA_ERROR_OUT_OF_MEMORY (out of memory)", or "CUresult
+  /// 1234" when the driver does not know `result`.
+  std::string describe(cuda::CUresult result) const;
+  /// OK for CUDA_SUCCESS; otherwise a `code` error "<what> failed: <describe>".
+  absl::Status check(cuda::CUresult result, std::string_view what,
+                     absl::StatusCode code = absl::StatusCode::kInternal) const;
+
+private:
+  CudaDriver() = default;
+  absl::Status resolveEntryPoints();
+
+  void *handle = nullptr;
+  std::string path;
+  int driverVersion = 0;
+  cuda::DriverApi entries{};
+};
+
+} // namespace moec::runtime
+
+#endif // MOEC_RUNTIME_CUDADRIVER_H

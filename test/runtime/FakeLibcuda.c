@@ -1,0 +1,421 @@
+/*===- FakeLibcuda.c - A fake CUDA driver for the runtime's tests ---------===//
+//
+// Part of the moec project, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// This file is a stand-in for libcuda.so.1, so that CudaDriver and
+// CudaDevice are tested on machines without a GPU. It exports the entry
+// points the runtime resolves, under the same (versioned) names.
+// $FAKE_CUDA_MODE picks the machine it pretends to be:
+//
+//   ok (or unset)      one "NVIDIA H100 fake": sm_90, 132 SMs, 80 GiB of
+//                      which 1.5 GiB are free
+//   init_fail          cuInit fails with CUDA_ERROR_NO_DEVICE
+//   no_gpu             cuInit succeeds, cuDeviceGetCount reports 0
+//   sm80               one "NVIDIA A100 fake" (compute capability 8.0)
+//   sm100              one "NVIDIA B200 fake" (compute capability 10.0)
+//   tensor_map_fail    cuTensorMapEncodeTiled fails with
+//                      CUDA_ERROR_INVALID_VALUE
+//
+// Memory is host memory (device pointers are host addresses), so copies
+// round-trip; allocations above the free memory fail with
+// CUDA_ERROR_OUT_OF_MEMORY. PTX containing "error" fails to load with a JIT
+// log. Calls that take arguments worth checking are appended to a log that
+// the tests read with fakeCudaLog(); fakeCudaLiveObjects() counts what is
+// allocated and not yet released. Built with FAKE_CUDA_OMIT_TENSOR_MAP, the
+// library lacks cuTensorMapEncodeTiled (a driver older than CUDA 12).
+//
+//===----------------------------------------------------------------------===*/
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int CUresult;
+
+enum {
+  SUCCESS = 0,
+  INVALID_VALUE = 1,
+  OUT_OF_MEMORY = 2,
+  NO_DEVICE = 100,
+  INVALID_DEVICE = 101,
+  INVALID_PTX = 218,
+  NOT_FOUND = 500,
+};
+
+/* cuda.h's launch structures, as the runtime passes them. */
+typedef struct {
+  int id;
+  char pad[4];
+  union {
+    char pad[64];
+    struct {
+      unsigned x, y, z;
+    } clusterDim;
+  } value;
+} LaunchAttribute;
+
+typedef struct {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  void *hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+} LaunchConfig;
+
+typedef struct {
+  char name[64];
+} Function;
+
+static const unsigned long long kTotalBytes = 80ull << 30;
+static const unsigned long long kFreeBytes = 3ull << 29; /* 1.5 GiB */
+
+static char logText[1 << 16];
+static int liveObjects;
+static int context;
+static Function functions[16];
+static int functionCount;
+
+static int isMode(const char *name) {
+  const char *mode = getenv("FAKE_CUDA_MODE");
+  return strcmp(mode && *mode ? mode : "ok", name) == 0;
+}
+
+/* Appends a line to the call log. */
+static void logCall(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+static void logCall(const char *format, ...) {
+  size_t used = strlen(logText);
+  va_list args;
+  va_start(args, format);
+  vsnprintf(logText + used, sizeof(logText) - used, format, args);
+  va_end(args);
+  used = strlen(logText);
+  if (used + 1 < sizeof(logText))
+    strcat(logText, "\n");
+}
+
+EXPORT const char *fakeCudaLog(void) { return logText; }
+EXPORT void fakeCudaClearLog(void) { logText[0] = 0; }
+EXPORT int fakeCudaLiveObjects(void) { return liveObjects; }
+
+/*===-- Errors and initialisation -----------------------------------------===*/
+
+static const char *errorName(CUresult r, int wantString) {
+  switch (r) {
+  case SUCCESS:
+    return wantString ? "no error" : "CUDA_SUCCESS";
+  case INVALID_VALUE:
+    return wantString ? "invalid argument" : "CUDA_ERROR_INVALID_VALUE";
+  case OUT_OF_MEMORY:
+    return wantString ? "out of memory" : "CUDA_ERROR_OUT_OF_MEMORY";
+  case NO_DEVICE:
+    return wantString ? "no CUDA-capable device is detected"
+                      : "CUDA_ERROR_NO_DEVICE";
+  case INVALID_PTX:
+    return wantString ? "a PTX JIT compilation failed"
+                      : "CUDA_ERROR_INVALID_PTX";
+  case NOT_FOUND:
+    return wantString ? "named symbol not found" : "CUDA_ERROR_NOT_FOUND";
+  default:
+    return NULL;
+  }
+}
+
+EXPORT CUresult cuGetErrorName(CUresult r, const char **out) {
+  *out = errorName(r, 0);
+  return *out ? SUCCESS : INVALID_VALUE;
+}
+
+EXPORT CUresult cuGetErrorString(CUresult r, const char **out) {
+  *out = errorName(r, 1);
+  return *out ? SUCCESS : INVALID_VALUE;
+}
+
+EXPORT CUresult cuInit(unsigned flags) {
+  logCall("cuInit(%u)", flags);
+  return isMode("init_fail") ? NO_DEVICE : SUCCESS;
+}
+
+EXPORT CUresult cuDriverGetVersion(int *version) {
+  *version = 13000;
+  return SUCCESS;
+}
+
+/*===-- Devices and contexts ----------------------------------------------===*/
+
+EXPORT CUresult cuDeviceGetCount(int *count) {
+  *count = isMode("no_gpu") ? 0 : 1;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGet(int *device, int ordinal) {
+  int count = 0;
+  cuDeviceGetCount(&count);
+  *device = ordinal;
+  return ordinal >= 0 && ordinal < count ? SUCCESS : INVALID_DEVICE;
+}
+
+EXPORT CUresult cuDeviceGetName(char *name, int length, int device) {
+  const char *text = isMode("sm80")    ? "NVIDIA A100 fake"
+                     : isMode("sm100") ? "NVIDIA B200 fake"
+                                       : "NVIDIA H100 fake";
+  (void)device;
+  snprintf(name, (size_t)length, "%s", text);
+  return SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
+  (void)device;
+  switch (attribute) {
+  case 16: /* CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT */
+    *value = isMode("sm80") ? 108 : isMode("sm100") ? 148 : 132;
+    return SUCCESS;
+  case 75: /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR */
+    *value = isMode("sm80") ? 8 : isMode("sm100") ? 10 : 9;
+    return SUCCESS;
+  case 76: /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR */
+    *value = 0;
+    return SUCCESS;
+  default:
+    return INVALID_VALUE;
+  }
+}
+
+EXPORT CUresult cuDeviceTotalMem_v2(size_t *bytes, int device) {
+  (void)device;
+  *bytes = kTotalBytes;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuDevicePrimaryCtxRetain(void **ctx, int device) {
+  logCall("cuDevicePrimaryCtxRetain(%d)", device);
+  *ctx = &context;
+  ++liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  logCall("cuDevicePrimaryCtxRelease_v2(%d)", device);
+  --liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuCtxSetCurrent(void *ctx) {
+  logCall("cuCtxSetCurrent(%s)", ctx == &context ? "primary" : "other");
+  return SUCCESS;
+}
+
+/*===-- Memory ------------------------------------------------------------===*/
+
+EXPORT CUresult cuMemGetInfo_v2(size_t *freeBytes, size_t *totalBytes) {
+  *freeBytes = kFreeBytes;
+  *totalBytes = kTotalBytes;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuMemAlloc_v2(uint64_t *ptr, size_t bytes) {
+  void *memory = NULL;
+  if (bytes > kFreeBytes)
+    return OUT_OF_MEMORY;
+  /* 256-byte aligned, as the real driver's allocations are. */
+  if (posix_memalign(&memory, 256, bytes ? bytes : 1) != 0)
+    return OUT_OF_MEMORY;
+  *ptr = (uint64_t)(uintptr_t)memory;
+  ++liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuMemFree_v2(uint64_t ptr) {
+  free((void *)(uintptr_t)ptr);
+  --liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t n) {
+  memcpy((void *)(uintptr_t)dst, src, n);
+  return SUCCESS;
+}
+
+EXPORT CUresult cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t n) {
+  memcpy(dst, (const void *)(uintptr_t)src, n);
+  return SUCCESS;
+}
+
+EXPORT CUresult cuMemsetD8_v2(uint64_t dst, unsigned char value, size_t n) {
+  memset((void *)(uintptr_t)dst, value, n);
+  return SUCCESS;
+}
+
+/*===-- Modules and launches ----------------------------------------------===*/
+
+/* Writes the JIT error log where the CU_JIT_ERROR_LOG_BUFFER(_SIZE_BYTES)
+   options point. */
+static void writeErrorLog(unsigned count, const int *options, void **values,
+                          const char *text) {
+  char *buffer = NULL;
+  size_t size = 0;
+  for (unsigned i = 0; i < count; ++i) {
+    if (options[i] == 5)
+      buffer = (char *)values[i];
+    else if (options[i] == 6)
+      size = (size_t)(uintptr_t)values[i];
+  }
+  if (buffer && size > 0)
+    snprintf(buffer, size, "%s", text);
+}
+
+EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
+                                   unsigned count, int *options,
+                                   void **values) {
+  const char *text = (const char *)image;
+  if (text[0] == 0x7f && memcmp(text,
+                                "\x7f"
+                                "ELF",
+                                4) == 0) {
+    logCall("cuModuleLoadDataEx(cubin, %u options)", count);
+  } else {
+    /* PTX: read up to the NUL, as the real driver does. */
+    logCall("cuModuleLoadDataEx(ptx of %zu chars, %u options)", strlen(text),
+            count);
+    if (strstr(text, "error")) {
+      writeErrorLog(count, options, values,
+                    "ptxas application ptx input, line 3; error   : fake "
+                    "syntax error\n");
+      return INVALID_PTX;
+    }
+  }
+  *module = &functions;
+  ++liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuModuleUnload(void *module) {
+  (void)module;
+  logCall("cuModuleUnload");
+  --liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuModuleGetFunction(void **fn, void *module, const char *name) {
+  Function *f = &functions[functionCount++ % 16]; /* reused round-robin */
+  (void)module;
+  if (strcmp(name, "missing") == 0)
+    return NOT_FOUND;
+  snprintf(f->name, sizeof(f->name), "%s", name);
+  *fn = f;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuFuncSetAttribute(void *fn, int attribute, int value) {
+  logCall("cuFuncSetAttribute(%s, %d, %d)", ((Function *)fn)->name, attribute,
+          value);
+  return SUCCESS;
+}
+
+EXPORT CUresult cuLaunchKernelEx(const LaunchConfig *c, void *fn, void **params,
+                                 void **extra) {
+  char cluster[64] = "none";
+  if (c->numAttrs == 1 && c->attrs[0].id == 4)
+    snprintf(cluster, sizeof(cluster), "%u,%u,%u",
+             c->attrs[0].value.clusterDim.x, c->attrs[0].value.clusterDim.y,
+             c->attrs[0].value.clusterDim.z);
+  logCall("cuLaunchKernelEx(%s, grid %u,%u,%u, block %u,%u,%u, smem %u, "
+          "stream %s, attrs %u, cluster %s, param0 %d, extra %s)",
+          ((Function *)fn)->name, c->gridDimX, c->gridDimY, c->gridDimZ,
+          c->blockDimX, c->blockDimY, c->blockDimZ, c->sharedMemBytes,
+          c->hStream ? "set" : "default", c->numAttrs, cluster,
+          params ? *(const int *)params[0] : -1, extra ? "set" : "null");
+  return SUCCESS;
+}
+
+/*===-- Streams and events ------------------------------------------------===*/
+
+static CUresult newObject(void **out) {
+  *out = malloc(1);
+  ++liveObjects;
+  return SUCCESS;
+}
+
+static CUresult deleteObject(void *object) {
+  free(object);
+  --liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuStreamCreate(void **stream, unsigned flags) {
+  logCall("cuStreamCreate(%u)", flags);
+  return newObject(stream);
+}
+
+EXPORT CUresult cuStreamSynchronize(void *stream) {
+  (void)stream;
+  logCall("cuStreamSynchronize");
+  return SUCCESS;
+}
+
+EXPORT CUresult cuStreamDestroy_v2(void *stream) {
+  return deleteObject(stream);
+}
+
+EXPORT CUresult cuEventCreate(void **event, unsigned flags) {
+  logCall("cuEventCreate(%u)", flags);
+  return newObject(event);
+}
+
+EXPORT CUresult cuEventRecord(void *event, void *stream) {
+  (void)event;
+  logCall("cuEventRecord(%s)", stream ? "stream" : "default");
+  return SUCCESS;
+}
+
+EXPORT CUresult cuEventSynchronize(void *event) {
+  (void)event;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuEventElapsedTime(float *ms, void *start, void *end) {
+  *ms = start != end ? 1.5f : 0.0f;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuEventDestroy_v2(void *event) { return deleteObject(event); }
+
+/*===-- Tensor maps -------------------------------------------------------===*/
+
+#ifndef FAKE_CUDA_OMIT_TENSOR_MAP
+/* Records the arguments in the map's 16 words, for the tests to check:
+   type, rank, address, dims[5], strides[4], box dims, element strides (9
+   and 4 bits each) and the four modes (8 bits each). */
+EXPORT CUresult cuTensorMapEncodeTiled(uint64_t *map, int type, unsigned rank,
+                                       void *address, const uint64_t *dims,
+                                       const uint64_t *strides,
+                                       const unsigned *box,
+                                       const unsigned *elementStrides,
+                                       int interleave, int swizzle, int l2,
+                                       int oobFill) {
+  if (isMode("tensor_map_fail"))
+    return INVALID_VALUE;
+  memset(map, 0, 128);
+  map[0] = (uint64_t)type;
+  map[1] = rank;
+  map[2] = (uint64_t)(uintptr_t)address;
+  for (unsigned i = 0; i < rank; ++i) {
+    map[3 + i] = dims[i];
+    if (i + 1 < rank)
+      map[8 + i] = strides[i];
+    map[12] |= (uint64_t)box[i] << (9 * i);
+    map[13] |= (uint64_t)elementStrides[i] << (4 * i);
+  }
+  map[14] = (uint64_t)interleave | (uint64_t)swizzle << 8 | (uint64_t)l2 << 16 |
+            (uint64_t)oobFill << 24;
+  return SUCCESS;
+}
+#endif
