@@ -33,7 +33,12 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.moec_tools_dir, append_path=True)
 tool_dirs = [config.moec_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["moec-opt", "moec", "moec-run", "FileCheck", "not", "count"], tool_dirs)
+    ["moec-opt", "moec", "moec-run", "moec-bench", "FileCheck", "not", "count"],
+    tool_dirs)
+# The fake CUDA driver of the runtime tests (test/runtime/FakeLibcuda.c):
+# GPU-side tools run against it without a GPU (it runs no kernels).
+config.substitutions.append(("%fake_libcuda", os.path.join(
+    config.moec_obj_root, "lib", "MoecFakeLibcuda.so")))
 
 # mlir-runner JIT-runs modules lowered by moec-cpu-lower-to-llvm in the CPU
 # code generator's execution tests (test/codegen/cpu/exec-*.mlir):

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# GPU correctness checks and benchmarks of moec's Hopper kernels.
+#
+#   scripts/gpu-check.sh prepare [DIR]   on a build machine (needs the
+#       compiler build in build/): emits the kernels of the check and the
+#       benchmark into DIR (default build/gpu-check) and copies moec-bench
+#       and the example consumers (runtime-only, Abseil static, libcuda
+#       loaded at run time) beside them. Carry DIR to the GPU machine.
+#   scripts/gpu-check.sh [run] [DIR]     on a GPU machine (H100/H200; needs
+#       no LLVM, FlatBuffers or Abseil): runs the example consumers and
+#       `moec-bench check` on fresh random inputs with poisoned outputs
+#       (FP8 within 2e-2, bf16 within 5e-3 relative L2 of a float64
+#       reference), then bench/torch_baseline.py (cuBLAS and copy ceilings,
+#       same run) and `moec-bench gemm`, and prints the table last. Results
+#       go to $OUT (when set) or DIR/results. Exits non-zero on any failed
+#       check. Takes a few minutes.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODE="${1:-run}"
+DIR="${2:-$ROOT/build/gpu-check}"
+
+# (name N K) of the benchmark: 8192^3 and the Llama 4 projections at
+# hidden 5120 (QKV, O, expert gate|up, expert down, lm_head).
+SHAPES=(
+  "square8192 8192 8192"
+  "qkv 7168 5120"
+  "o_proj 5120 5120"
+  "gate_up 16384 5120"
+  "down 5120 8192"
+  "lm_head 202048 5120"
+)
+
+emit() { # precision m n k
+  "$ROOT/build/bin/moec" emit-kernel gemm --precision="$1" --m="$2" \
+    --n="$3" --k="$4" -o "$DIR/kernels" >/dev/null
+}
+
+prepare() {
+  local moec="$ROOT/build/bin/moec"
+  [[ -x "$moec" ]] || { echo "gpu-check: build the compiler first (scripts/build.sh): $moec is missing" >&2; exit 1; }
+  command -v ptxas >/dev/null || [[ -x /usr/local/cuda/bin/ptxas ]] ||
+    echo "gpu-check: no ptxas: kernels carry PTX for the driver to JIT-compile" >&2
+  cmake --build "$ROOT/build" --target moec-bench moec-example-gemm-bf16 \
+    moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block
+  rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/bin"
+  local shape name n k
+  for shape in "${SHAPES[@]}"; do
+    read -r name n k <<<"$shape"
+    for m in '?' 1 64; do emit fp8-block "$m" "$n" "$k"; done
+  done
+  emit fp8-rowwise '?' 8192 8192
+  emit fp8-rowwise 1 7168 5120
+  emit bf16 '?' 8192 8192
+  emit bf16 '?' 16384 5120
+  emit bf16 1 7168 5120
+  cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-gemm-* "$DIR/bin/"
+  cp "$ROOT/bench/torch_baseline.py" "$DIR/"
+  echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json | wc -l) kernels in $DIR"
+}
+
+run() {
+  [[ -x "$DIR/bin/moec-bench" ]] || {
+    echo "gpu-check: $DIR/bin/moec-bench is missing: run 'scripts/gpu-check.sh prepare' on a build machine and carry $DIR" >&2
+    exit 1
+  }
+  local results="${OUT:-$DIR/results}"
+  mkdir -p "$results"
+  local failures=0 seed=$(( $(date +%s) % 100000 ))
+  nvidia-smi -L || { echo "gpu-check: no NVIDIA GPU here (nvidia-smi -L failed); run it on a GPU machine" >&2; exit 1; }
+  echo "== example consumers (seed base $seed)"
+  for example in "$DIR"/bin/moec-example-gemm-*; do
+    for m in 1 127 300 1000 4097; do
+      "$example" "$m" $((seed + m)) || echo "FAIL: $example M=$m"
+    done
+  done 2>&1 | tee "$results/examples.log"
+  if grep -q "^FAIL" "$results/examples.log" ||
+     ! grep -q "relative L2" "$results/examples.log"; then
+    failures=$((failures + 1))
+  fi
+  echo "== moec-bench check"
+  local kernels=("$DIR"/kernels/*.json)
+  "$DIR/bin/moec-bench" check "${kernels[@]}" --m=1,300,4097 --seed="$seed" \
+    2>&1 | tee "$results/check.log" || failures=$((failures + 1))
+  echo "== baselines (PyTorch, same run)"
+  local baseline=()
+  if python3 "$DIR/torch_baseline.py" gemm --out "$results/baseline.json" \
+      --rows 1,64,512,4096,8192,16384 2>&1 | tee "$results/baseline.log"; then
+    baseline=(--baseline="$results/baseline.json")
+  else
+    echo "gpu-check: torch_baseline.py failed: no roofline or cuBLAS ratios" >&2
+  fi
+  echo "== moec-bench gemm"
+  local dynamic=() static=()
+  for kernel in "${kernels[@]}"; do
+    if grep -q '"m": null' "$kernel"; then dynamic+=("$kernel"); else static+=("$kernel"); fi
+  done
+  timeout 300 "$DIR/bin/moec-bench" gemm "${dynamic[@]}" --m=512,4096,8192,16384 \
+    "${baseline[@]}" --markdown="$results/gemm-dynamic.md" \
+    >"$results/gemm-dynamic.log" 2>&1 || failures=$((failures + 1))
+  timeout 120 "$DIR/bin/moec-bench" gemm "${static[@]}" "${baseline[@]}" \
+    --markdown="$results/gemm-static.md" \
+    >"$results/gemm-static.log" 2>&1 || failures=$((failures + 1))
+  echo "== results ($results)"
+  cat "$results/gemm-static.log" "$results/gemm-dynamic.log"
+  if ((failures)); then
+    echo "gpu-check: FAILED ($failures failing steps; logs in $results)"
+    exit 1
+  fi
+  echo "gpu-check: all checks passed"
+}
+
+case "$MODE" in
+  prepare) prepare ;;
+  run) run ;;
+  *) echo "usage: scripts/gpu-check.sh prepare|run [DIR]" >&2; exit 2 ;;
+esac

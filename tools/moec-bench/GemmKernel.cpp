@@ -1,0 +1,312 @@
+//===- GemmKernel.cpp - running emitted GEMM kernels ------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/moec-bench/GemmKernel.h"
+#include "runtime/File.h"
+#include "runtime/Json.h"
+#include "runtime/StringUtil.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace moec;
+using namespace moec::bench;
+using moec::runtime::JsonValue;
+
+int64_t GemmDescription::scaleAFloats(int64_t rows) const {
+  if (precision == "fp8-rowwise")
+    return rows;
+  return precision == "fp8-block" ? rows * kBlocks() : 0;
+}
+
+int64_t GemmDescription::scaleBFloats() const {
+  if (precision == "fp8-rowwise")
+    return n;
+  return precision == "fp8-block" ? nBlocks() * kBlocks() : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Description
+//===----------------------------------------------------------------------===//
+
+namespace {
+absl::Status fieldError(const std::string &path, std::string_view field,
+                        std::string_view problem) {
+  return absl::InvalidArgumentError(
+      runtime::strCat(path, ": field '", field, "' ", problem));
+}
+
+absl::StatusOr<int64_t> intField(const JsonValue &root, const std::string &path,
+                                 std::string_view field) {
+  const JsonValue *value = root.find(field);
+  if (!value || !value->asInt())
+    return fieldError(path, field, "is missing or not an integer");
+  if (*value->asInt() <= 0)
+    return fieldError(path, field, "must be positive");
+  return *value->asInt();
+}
+
+absl::StatusOr<std::string> stringField(const JsonValue &root,
+                                        const std::string &path,
+                                        std::string_view field) {
+  const JsonValue *value = root.find(field);
+  if (!value || !value->asString())
+    return fieldError(path, field, "is missing or not a string");
+  return *value->asString();
+}
+
+absl::Status readTile(const JsonValue &root, const std::string &path,
+                      GemmDescription &desc) {
+  const JsonValue *tile = root.find("tile");
+  const JsonValue::Array *sizes = tile ? tile->asArray() : nullptr;
+  if (!sizes || sizes->size() != 3)
+    return fieldError(path, "tile", "must be [M, N, K]");
+  int64_t *fields[] = {&desc.tileM, &desc.tileN, &desc.tileK};
+  for (int i = 0; i < 3; ++i) {
+    std::optional<int64_t> size = (*sizes)[i].asInt();
+    if (!size || *size <= 0)
+      return fieldError(path, "tile", "must hold positive integers");
+    *fields[i] = *size;
+  }
+  return absl::OkStatus();
+}
+} // namespace
+
+absl::StatusOr<GemmDescription>
+bench::loadGemmDescription(const std::string &path) {
+  absl::StatusOr<std::string> text = runtime::readTextFile(path);
+  if (!text.ok())
+    return text.status();
+  absl::StatusOr<JsonValue> root = runtime::parseJson(*text);
+  if (!root.ok())
+    return absl::InvalidArgumentError(
+        runtime::strCat(path, ": ", root.status().message()));
+  GemmDescription desc;
+  absl::StatusOr<std::string> kind = stringField(*root, path, "kind");
+  if (!kind.ok())
+    return kind.status();
+  if (*kind != "gemm")
+    return fieldError(
+        path, "kind",
+        runtime::strCat("is '", *kind, "', moec-bench runs 'gemm'"));
+  for (auto [field, out] : {std::pair{"name", &desc.name},
+                            std::pair{"precision", &desc.precision}}) {
+    absl::StatusOr<std::string> value = stringField(*root, path, field);
+    if (!value.ok())
+      return value.status();
+    *out = *value;
+  }
+  if (desc.precision != "bf16" && desc.precision != "fp8-rowwise" &&
+      desc.precision != "fp8-block")
+    return fieldError(path, "precision",
+                      "is not bf16, fp8-rowwise or "
+                      "fp8-block");
+  const JsonValue *m = root->find("m");
+  if (m && !m->isNull()) {
+    if (!m->asInt() || *m->asInt() <= 0)
+      return fieldError(path, "m", "must be null or a positive integer");
+    desc.m = *m->asInt();
+  }
+  for (auto [field, out] : {std::pair{"n", &desc.n}, std::pair{"k", &desc.k},
+                            std::pair{"threads", &desc.threads},
+                            std::pair{"smem_bytes", &desc.smemBytes}}) {
+    absl::StatusOr<int64_t> value = intField(*root, path, field);
+    if (!value.ok())
+      return value.status();
+    *out = *value;
+  }
+  if (absl::Status status = readTile(*root, path, desc); !status.ok())
+    return status;
+  const JsonValue *activation = root->find("activation");
+  desc.silu =
+      activation && activation->asString() && *activation->asString() == "silu";
+  return desc;
+}
+
+//===----------------------------------------------------------------------===//
+// Operands and reference
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// xorshift64*: fast enough for a gigabyte of operands.
+class Random {
+public:
+  explicit Random(uint64_t seed) : state(seed * 0x9E3779B97F4A7C15ULL + 1) {}
+  uint64_t next() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 2685821657736338717ULL;
+  }
+  /// Uniform in [lo, hi).
+  double uniform(double lo, double hi) {
+    return lo + (hi - lo) * static_cast<double>(next() >> 11) / 0x1p53;
+  }
+
+private:
+  uint64_t state;
+};
+
+uint16_t toBf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  bits += 0x7FFF + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+double fromBf16(const uint8_t *bytes) {
+  uint16_t half;
+  std::memcpy(&half, bytes, 2);
+  uint32_t bits = static_cast<uint32_t>(half) << 16;
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+double fromE4m3(uint8_t code) {
+  int exponent = (code >> 3) & 15, mantissa = code & 7;
+  double magnitude = exponent ? std::ldexp(1.0 + mantissa / 8.0, exponent - 7)
+                              : std::ldexp(mantissa / 8.0, -6);
+  return (code & 0x80) ? -magnitude : magnitude;
+}
+
+/// Random operand bytes: FP8 codes with exponents 5..8 (|x| in [1/4, 4)),
+/// or bf16 values in [-2, 2).
+void fillOperand(std::vector<uint8_t> &bytes, bool fp8, Random &random) {
+  if (fp8) {
+    for (uint8_t &byte : bytes) {
+      uint64_t bits = random.next() >> 32;
+      byte = static_cast<uint8_t>(
+          ((bits & 1) << 7) | ((5 + (bits >> 1) % 4) << 3) | ((bits >> 8) & 7));
+    }
+    return;
+  }
+  for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
+    uint16_t half = toBf16(static_cast<float>(random.uniform(-2.0, 2.0)));
+    std::memcpy(&bytes[i], &half, 2);
+  }
+}
+} // namespace
+
+GemmOperands bench::makeGemmOperands(const GemmDescription &desc, int64_t m,
+                                     uint64_t seed) {
+  Random random(seed);
+  GemmOperands operands;
+  operands.m = m;
+  operands.a.resize(static_cast<size_t>(m * desc.k * desc.elementBytes()));
+  operands.b.resize(static_cast<size_t>(desc.n * desc.k * desc.elementBytes()));
+  fillOperand(operands.a, desc.fp8(), random);
+  fillOperand(operands.b, desc.fp8(), random);
+  operands.scaleA.resize(desc.scaleAFloats(m));
+  operands.scaleB.resize(desc.scaleBFloats());
+  for (std::vector<float> *scales : {&operands.scaleA, &operands.scaleB})
+    for (float &scale : *scales)
+      scale = static_cast<float>(random.uniform(0.5, 2.0));
+  return operands;
+}
+
+double bench::referenceElement(const GemmDescription &desc,
+                               const GemmOperands &operands, int64_t row,
+                               int64_t col) {
+  const uint8_t *a = operands.a.data() + row * desc.k * desc.elementBytes();
+  const uint8_t *b = operands.b.data() + col * desc.k * desc.elementBytes();
+  double sum = 0.0;
+  if (!desc.fp8()) {
+    for (int64_t k = 0; k < desc.k; ++k)
+      sum += fromBf16(a + 2 * k) * fromBf16(b + 2 * k);
+  } else if (desc.precision == "fp8-rowwise") {
+    for (int64_t k = 0; k < desc.k; ++k)
+      sum += fromE4m3(a[k]) * fromE4m3(b[k]);
+    sum *= double(operands.scaleA[row]) * operands.scaleB[col];
+  } else {
+    int64_t kBlocks = desc.kBlocks();
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      double block = 0.0;
+      for (int64_t k = kb * 128; k < std::min(desc.k, kb * 128 + 128); ++k)
+        block += fromE4m3(a[k]) * fromE4m3(b[k]);
+      sum += block * operands.scaleA[row * kBlocks + kb] *
+             operands.scaleB[(col / 128) * kBlocks + kb];
+    }
+  }
+  return desc.silu ? sum / (1.0 + std::exp(-sum)) : sum;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel
+//===----------------------------------------------------------------------===//
+
+absl::StatusOr<GemmKernel>
+GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
+                 const std::string &descriptionPath) {
+  std::string stem = descriptionPath;
+  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".json")
+    stem.resize(stem.size() - 5);
+  std::string imagePath = stem + ".cubin";
+  if (!runtime::isRegularFile(imagePath))
+    imagePath = stem + ".ptx";
+  absl::StatusOr<std::string> image = runtime::readTextFile(imagePath);
+  if (!image.ok())
+    return absl::NotFoundError(runtime::strCat("no kernel image beside ",
+                                               descriptionPath, ": ",
+                                               image.status().message()));
+  absl::StatusOr<runtime::CudaModule> module = device.loadModule(
+      absl::Span<const uint8_t>(
+          reinterpret_cast<const uint8_t *>(image->data()), image->size()),
+      imagePath);
+  if (!module.ok())
+    return module.status();
+  absl::StatusOr<runtime::CudaFunction> function = module->function(desc.name);
+  if (!function.ok())
+    return function.status();
+  if (absl::Status status = device.setMaxDynamicSharedMemory(
+          *function, static_cast<uint32_t>(desc.smemBytes));
+      !status.ok())
+    return status;
+  return GemmKernel(device, desc, std::move(*module), std::move(*function));
+}
+
+absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,
+                                cuda::CUdeviceptr b, cuda::CUdeviceptr scaleA,
+                                cuda::CUdeviceptr scaleB, cuda::CUdeviceptr c,
+                                const runtime::CudaStream *stream) const {
+  if (m <= 0 || (desc.m && m != *desc.m))
+    return absl::InvalidArgumentError(runtime::strCat(
+        desc.name, ": cannot run M = ", m,
+        desc.m ? runtime::strCat(" (compiled for M = ", *desc.m, ")") : ""));
+  auto operandMap = [&](cuda::CUdeviceptr base, int64_t rows, int64_t boxRows) {
+    runtime::TensorMapSpec spec;
+    spec.dataType = desc.fp8() ? runtime::TensorMapDataType::UInt8
+                               : runtime::TensorMapDataType::BFloat16;
+    spec.rank = 2;
+    spec.globalDims = {static_cast<uint64_t>(desc.k),
+                       static_cast<uint64_t>(rows)};
+    spec.globalStrides = {static_cast<uint64_t>(desc.k * desc.elementBytes())};
+    spec.boxDims = {static_cast<uint32_t>(desc.tileK),
+                    static_cast<uint32_t>(boxRows)};
+    spec.swizzle = runtime::TensorMapSwizzle::Bytes128;
+    spec.l2Promotion = runtime::TensorMapL2Promotion::Bytes256;
+    spec.oobFill = runtime::TensorMapOobFill::Zero;
+    return device->encodeTiledTensorMap(spec, base);
+  };
+  absl::StatusOr<cuda::CUtensorMap> mapA = operandMap(a, m, desc.tileM);
+  if (!mapA.ok())
+    return mapA.status();
+  absl::StatusOr<cuda::CUtensorMap> mapB = operandMap(b, desc.n, desc.tileN);
+  if (!mapB.ok())
+    return mapB.status();
+  int64_t tiles = ((m + desc.tileM - 1) / desc.tileM) *
+                  ((desc.n + desc.tileN - 1) / desc.tileN);
+  runtime::LaunchDims dims;
+  dims.grid[0] =
+      static_cast<uint32_t>(std::min<int64_t>(tiles, device->smCount()));
+  dims.block[0] = static_cast<uint32_t>(desc.threads);
+  dims.dynamicSharedBytes = static_cast<uint32_t>(desc.smemBytes);
+  int32_t rows = static_cast<int32_t>(m);
+  void *params[] = {&*mapA, &*mapB, &c, &scaleA, &scaleB, &rows};
+  return device->launch(function, dims, params, stream);
+}

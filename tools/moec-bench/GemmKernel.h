@@ -1,0 +1,99 @@
+//===- GemmKernel.h - running emitted GEMM kernels --------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Loads a kernel written by `moec emit-kernel gemm` (NAME.json beside
+// NAME.cubin or NAME.ptx), launches it through the runtime's CUDA device
+// with the ABI of docs/hopper-codegen.md, and makes random operands with a
+// float64 reference for them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_TOOLS_MOECBENCH_GEMMKERNEL_H
+#define MOEC_TOOLS_MOECBENCH_GEMMKERNEL_H
+
+#include "runtime/CudaDevice.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moec::bench {
+
+/// The fields of NAME.json moec-bench needs.
+struct GemmDescription {
+  std::string name;
+  /// "bf16", "fp8-rowwise" or "fp8-block".
+  std::string precision;
+  std::optional<int64_t> m;
+  int64_t n = 0, k = 0;
+  int64_t tileM = 0, tileN = 0, tileK = 0;
+  int64_t threads = 0, smemBytes = 0;
+  bool silu = false;
+
+  bool fp8() const { return precision != "bf16"; }
+  int64_t elementBytes() const { return fp8() ? 1 : 2; }
+  int64_t kBlocks() const { return (k + 127) / 128; }
+  int64_t nBlocks() const { return (n + 127) / 128; }
+  /// Floats of scale_a / scale_b for `rows` rows (0 for bf16).
+  int64_t scaleAFloats(int64_t rows) const;
+  int64_t scaleBFloats() const;
+};
+
+/// Parses NAME.json; errors name the file and the field.
+absl::StatusOr<GemmDescription> loadGemmDescription(const std::string &path);
+
+/// Operands on the host in the kernel's formats, with their scales.
+struct GemmOperands {
+  int64_t m = 0;
+  std::vector<uint8_t> a, b;
+  std::vector<float> scaleA, scaleB;
+};
+
+/// Random operands (never zero): FP8 codes of magnitude 1/4..4 with scales
+/// in [0.5, 2), or bf16 values in [-2, 2).
+GemmOperands makeGemmOperands(const GemmDescription &desc, int64_t m,
+                              uint64_t seed);
+
+/// C[row][col] in float64 on the same operands, FP8 block scales applied
+/// per 128-wide K block as the kernel promotes them.
+double referenceElement(const GemmDescription &desc,
+                        const GemmOperands &operands, int64_t row, int64_t col);
+
+/// The kernel loaded on a device, ready to launch.
+class GemmKernel {
+public:
+  /// Loads NAME.cubin (or NAME.ptx) next to the description.
+  static absl::StatusOr<GemmKernel> load(const runtime::CudaDevice &device,
+                                         const GemmDescription &desc,
+                                         const std::string &descriptionPath);
+
+  /// Launches C = A . B^T for `m` rows on `stream`; `scaleA`/`scaleB` are 0
+  /// for bf16.
+  absl::Status launch(int64_t m, cuda::CUdeviceptr a, cuda::CUdeviceptr b,
+                      cuda::CUdeviceptr scaleA, cuda::CUdeviceptr scaleB,
+                      cuda::CUdeviceptr c,
+                      const runtime::CudaStream *stream) const;
+
+  const GemmDescription &description() const { return desc; }
+
+private:
+  GemmKernel(const runtime::CudaDevice &device, GemmDescription desc,
+             runtime::CudaModule module, runtime::CudaFunction function)
+      : device(&device), desc(std::move(desc)), module(std::move(module)),
+        function(std::move(function)) {}
+
+  const runtime::CudaDevice *device;
+  GemmDescription desc;
+  runtime::CudaModule module;
+  runtime::CudaFunction function;
+};
+
+} // namespace moec::bench
+
+#endif // MOEC_TOOLS_MOECBENCH_GEMMKERNEL_H
