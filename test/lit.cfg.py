@@ -60,6 +60,14 @@ if config.moec_ptxas and os.path.exists(config.moec_ptxas):
     config.substitutions.append(("%ptxas", config.moec_ptxas))
 
 
+# The CUDA toolkit's driver API header: generated kernel headers must
+# compile against it.
+_cuda_include = "/usr/local/cuda/include"
+if os.path.exists(os.path.join(_cuda_include, "cuda.h")):
+    config.available_features.add("cuda-headers")
+    config.substitutions.append(("%cuda_include", _cuda_include))
+
+
 def _has_cuda_device():
     """A usable NVIDIA GPU: nvidia-smi lists at least one device."""
     smi = shutil.which("nvidia-smi")

@@ -13,11 +13,17 @@
 //   kernel(CUtensorMap tmap_a, CUtensorMap tmap_b,   // by value, grid_constant
 //          bf16 *c, const float *scale_a, const float *scale_b, int32 m)
 // grid = min(number of tiles, SM count) persistent CTAs, block = 128 threads
-// per warpgroup, `smemBytes` of dynamic shared memory. Scales: fp8-rowwise
-// scale_a[M], scale_b[N]; fp8-block scale_a[M][ceil(K/128)] (1x128 activation
-// blocks), scale_b[ceil(N/128)][ceil(K/128)] (128x128 weight blocks); bf16
-// none. Tile t covers rows (t % mBlocks) * tileM and columns
-// (t / mBlocks) * tileN.
+// per warpgroup, `smemBytes` of dynamic shared memory.
+//
+// The grouped kernel replaces `m` by `const int32 *offsets` ([E + 1]: expert
+// e owns rows offsets[e]..offsets[e+1] of A and C, each a multiple of
+// tileM; zero rows pad the segments), reads B as [E, N, K] through a 3D
+// tensor map, and takes weight scales with a leading E dimension; the host
+// cannot know the tile count, so it launches one CTA per SM. Scales:
+// fp8-rowwise scale_a[M], scale_b[N]; fp8-block scale_a[M][ceil(K/128)] (1x128
+// activation blocks), scale_b[ceil(N/128)][ceil(K/128)] (128x128 weight
+// blocks); bf16 none. Tile t covers rows (t % mBlocks) * tileM and columns (t /
+// mBlocks) * tileN.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,12 +66,16 @@ struct GemmKernelSpec {
   int64_t consumers = 0;
   /// FP8: K elements per fp32 promotion (tileK); 0 for bf16.
   int64_t promoteEvery = 0;
+  /// Grouped GEMM over this many experts (0: a dense GEMM).
+  int64_t experts = 0;
   /// Scale block size along K and N for fp8-block.
   static constexpr int64_t kScaleBlock = 128;
   /// Persistent CTAs at most (H100/H200 SMs); the launcher may use fewer.
   static constexpr int64_t kMaxCtas = 132;
 
   bool isFp8() const { return precision != GemmPrecision::BF16; }
+  bool isGrouped() const { return experts > 0; }
+  int64_t nScaleBlocks() const { return (n + kScaleBlock - 1) / kScaleBlock; }
   int64_t elementBytes() const { return isFp8() ? 1 : 2; }
   int64_t threads() const { return 128 * (1 + consumers); }
   /// Bytes of one operand stage (A tile and B tile, 128-byte rows).
@@ -85,7 +95,15 @@ llvm::Expected<GemmKernelSpec> makeGemmKernelSpec(MLIRContext *context,
                                                   GemmPrecision precision,
                                                   GemmActivation activation);
 
-/// A default kernel name: moec_gemm_<precision>_m<M|dyn>_n<N>_k<K>[_silu].
+/// The grouped GEMM of `experts` experts over a contiguous, tile-aligned
+/// token layout (M is always given at run time, by the offsets).
+llvm::Expected<GemmKernelSpec>
+makeGroupedGemmKernelSpec(MLIRContext *context, int64_t experts, int64_t n,
+                          int64_t k, GemmPrecision precision,
+                          GemmActivation activation);
+
+/// A default kernel name: moec_gemm_<precision>_m<M|dyn>_n<N>_k<K>[_silu],
+/// or moec_grouped_gemm_<precision>_e<E>_n<N>_k<K>[_silu].
 std::string defaultGemmKernelName(const GemmKernelSpec &spec);
 
 /// Builds `module { gpu.module @<name> [#nvvm.target<sm_90a>] { kernel } }`.

@@ -48,8 +48,16 @@ constexpr int64_t kWaitTicks = 10000000;
 /// Bytes of one swizzled operand row (one K block of a tile row).
 constexpr int64_t kRowBytes = 128;
 
-/// The kernel arguments, in ABI order.
+/// The kernel arguments, in ABI order. The last is the row count (dense)
+/// or the device array of expert row offsets (grouped).
 enum KernelArg { kTmapA, kTmapB, kC, kScaleA, kScaleB, kM, kNumArgs };
+constexpr KernelArg kOffsets = kM;
+
+/// Where an output tile lies: its row and column blocks and, for grouped
+/// GEMMs, the expert owning its rows.
+struct TileCoords {
+  Value mBlock, nBlock, expert;
+};
 
 class GemmKernelBuilder {
 public:
@@ -108,18 +116,20 @@ private:
 
   // Kernel parts.
   LLVM::LLVMFuncOp createFunction();
+  TileCoords locateTile(Value tile);
+  Value findExpert(Value row);
   void initBarriers();
   void emitProducer();
   void emitConsumer(Value warpgroup);
-  Value emitFp8KLoop(Value it, Value &total, Value mBlock, Value nBlock);
+  Value emitFp8KLoop(Value it, Value &total, const TileCoords &coords);
   Value emitBf16KLoop(Value it, Value &acc);
   Value waitFull(Value it);
   void releaseStage(Value it);
   Value emitMmaKBlock(Value acc, Value it, bool zeroFirst);
   Value descriptor(Value sharedAddress);
-  Value emitPromotion(Value total, Value partial, Value kb, Value mBlock,
-                      Value nBlock);
-  void emitEpilogue(Value acc, Value mBlock, Value nBlock);
+  Value emitPromotion(Value total, Value partial, Value kb,
+                      const TileCoords &coords);
+  void emitEpilogue(Value acc, const TileCoords &coords);
   Value activation(Value v);
   void storePair(Value row, Value col, Value v0, Value v1);
   Value loadScale(Value base, Value index);
@@ -204,7 +214,7 @@ LLVM::LLVMFuncOp GemmKernelBuilder::createFunction() {
   SmallVector<Type, kNumArgs> argTypes(kNumArgs);
   argTypes[kTmapA] = argTypes[kTmapB] = genericPtr;
   argTypes[kC] = argTypes[kScaleA] = argTypes[kScaleB] = globalPtr;
-  argTypes[kM] = i32;
+  argTypes[kM] = spec.isGrouped() ? Type(globalPtr) : Type(i32);
   auto type =
       LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), argTypes);
   auto func = LLVM::LLVMFuncOp::create(b, spec.name, type);
@@ -245,7 +255,14 @@ void GemmKernelBuilder::build() {
 
   smem = LLVM::AddressOfOp::create(b, sharedPtr, kSmemSymbol);
   tid = NVVM::ThreadIdXOp::create(b, i32);
-  m = spec.m ? c32(*spec.m) : args[kM];
+  if (spec.isGrouped()) {
+    // Rows in use: the end of the last expert's (tile-aligned) segment.
+    Value end = LLVM::GEPOp::create(b, globalPtr, i32, args[kOffsets],
+                                    ValueRange{c32(spec.experts)});
+    m = LLVM::LoadOp::create(b, i32, end);
+  } else {
+    m = spec.m ? c32(*spec.m) : args[kM];
+  }
   mBlocks = div(add(m, c32(spec.tileM - 1)), spec.tileM);
   int64_t nBlocks = (spec.n + spec.tileN - 1) / spec.tileN;
   numTiles = mul(mBlocks, c32(nBlocks));
@@ -272,6 +289,35 @@ void GemmKernelBuilder::initBarriers() {
   NVVM::Barrier0Op::create(b);
 }
 
+/// Tiles run M-fastest; a grouped tile's expert is found from its first row.
+TileCoords GemmKernelBuilder::locateTile(Value tile) {
+  TileCoords coords;
+  coords.mBlock = arith::RemUIOp::create(b, tile, mBlocks);
+  coords.nBlock = arith::DivUIOp::create(b, tile, mBlocks);
+  if (spec.isGrouped())
+    coords.expert = findExpert(mul(coords.mBlock, c32(spec.tileM)));
+  return coords;
+}
+
+/// The largest e < E with offsets[e] <= row: a binary search unrolled over
+/// ceil(log2 E) steps. Segments are tile-aligned, so a row tile lies in one
+/// expert; runs of empty experts share an offset and the search lands on
+/// the last of them, the one whose segment holds the row.
+Value GemmKernelBuilder::findExpert(Value row) {
+  Value lo = c32(0), hi = c32(spec.experts);
+  for (int64_t span = 1; span < spec.experts; span *= 2) {
+    Value mid = div(add(lo, hi), 2);
+    Value address =
+        LLVM::GEPOp::create(b, globalPtr, i32, args[kOffsets], ValueRange{mid});
+    Value start = LLVM::LoadOp::create(b, i32, address);
+    Value inside =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ule, start, row);
+    lo = arith::SelectOp::create(b, inside, mid, lo);
+    hi = arith::SelectOp::create(b, inside, hi, mid);
+  }
+  return lo;
+}
+
 //===----------------------------------------------------------------------===//
 // Producer
 //===----------------------------------------------------------------------===//
@@ -287,10 +333,9 @@ void GemmKernelBuilder::emitProducer() {
       forLoop(
           blockId, numTiles, gridSize, {c32(0)},
           [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
-            Value mBlock = arith::RemUIOp::create(b, tile, mBlocks);
-            Value nBlock = arith::DivUIOp::create(b, tile, mBlocks);
-            Value aRow = mul(mBlock, c32(spec.tileM));
-            Value bRow = mul(nBlock, c32(spec.tileN));
+            TileCoords coords = locateTile(tile);
+            Value aRow = mul(coords.mBlock, c32(spec.tileM));
+            Value bRow = mul(coords.nBlock, c32(spec.tileN));
             return forLoop(
                 c32(0), c32(spec.kBlocks()), c32(1), tileArgs,
                 [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
@@ -308,16 +353,22 @@ void GemmKernelBuilder::emitProducer() {
                   Value aDst = smemAt(stageOffset(stage));
                   Value bDst =
                       smemAt(add(stageOffset(stage), c32(aTileBytes())));
-                  for (auto [dst, tmap, row] :
-                       {std::tuple(aDst, args[kTmapA], aRow),
-                        std::tuple(bDst, args[kTmapB], bRow)}) {
+                  // Grouped B is [E, N, K]: a 3D map whose rows past N
+                  // read zeros, never the next expert's weights.
+                  SmallVector<Value, 3> bCoords = {kCoord, bRow};
+                  if (spec.isGrouped())
+                    bCoords.push_back(coords.expert);
+                  SmallVector<Value, 3> aCoords = {kCoord, aRow};
+                  for (auto [dst, tmap, coordinates] :
+                       {std::tuple(aDst, args[kTmapA], ValueRange(aCoords)),
+                        std::tuple(bDst, args[kTmapB], ValueRange(bCoords))}) {
                     // The CTA's own shared::cta address is a valid
                     // shared::cluster address (the PTX 8.0 form).
                     Value clusterDst =
                         LLVM::AddrSpaceCastOp::create(b, clusterPtr, dst);
                     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-                        b, clusterDst, tmap, ValueRange{kCoord, row}, full,
-                        ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE,
+                        b, clusterDst, tmap, coordinates, full, ValueRange{},
+                        Value(), Value(), NVVM::TMALoadMode::TILE,
                         /*isCTAOnly=*/false, nullptr, Value());
                   }
                   return {add(it, c32(1))};
@@ -346,13 +397,11 @@ void GemmKernelBuilder::emitConsumer(Value warpgroup) {
   fragmentCol = mul(rem(lane, 4), c32(2));
   forLoop(blockId, numTiles, gridSize, {c32(0)},
           [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
-            Value mBlock = arith::RemUIOp::create(b, tile, mBlocks);
-            Value nBlock = arith::DivUIOp::create(b, tile, mBlocks);
+            TileCoords coords = locateTile(tile);
             Value acc;
-            Value it = spec.isFp8()
-                           ? emitFp8KLoop(tileArgs[0], acc, mBlock, nBlock)
-                           : emitBf16KLoop(tileArgs[0], acc);
-            emitEpilogue(acc, mBlock, nBlock);
+            Value it = spec.isFp8() ? emitFp8KLoop(tileArgs[0], acc, coords)
+                                    : emitBf16KLoop(tileArgs[0], acc);
+            emitEpilogue(acc, coords);
             return {it};
           });
 }
@@ -372,20 +421,21 @@ void GemmKernelBuilder::releaseStage(Value it) {
 
 /// FP8: every K block starts a fresh partial accumulator (scale-d 0 on its
 /// first wgmma) that is promoted into the fp32 total once the block is done.
-Value GemmKernelBuilder::emitFp8KLoop(Value it, Value &total, Value mBlock,
-                                      Value nBlock) {
+Value GemmKernelBuilder::emitFp8KLoop(Value it, Value &total,
+                                      const TileCoords &coords) {
   // The first wgmma of a block ignores its input (scale-d 0): undefined
   // inputs keep LLVM from zeroing 64 registers per block.
   Value unused = LLVM::UndefOp::create(b, accType);
   Value zero = LLVM::ZeroOp::create(b, accType);
-  SmallVector<Value> results = forLoop(
-      c32(0), c32(spec.kBlocks()), c32(1), {it, zero},
-      [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
-        Value partial = emitMmaKBlock(unused, kArgs[0], /*zeroFirst=*/true);
-        releaseStage(kArgs[0]);
-        Value promoted = emitPromotion(kArgs[1], partial, kb, mBlock, nBlock);
-        return {add(kArgs[0], c32(1)), promoted};
-      });
+  SmallVector<Value> results =
+      forLoop(c32(0), c32(spec.kBlocks()), c32(1), {it, zero},
+              [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
+                Value partial =
+                    emitMmaKBlock(unused, kArgs[0], /*zeroFirst=*/true);
+                releaseStage(kArgs[0]);
+                Value promoted = emitPromotion(kArgs[1], partial, kb, coords);
+                return {add(kArgs[0], c32(1)), promoted};
+              });
   total = results[1];
   return results[0];
 }
@@ -461,18 +511,22 @@ Value GemmKernelBuilder::loadScale(Value base, Value index) {
 /// total += partial * scale_a[row, kb] * scale_b[column block, kb] for
 /// fp8-block; row-wise scales do not depend on K and wait for the epilogue.
 Value GemmKernelBuilder::emitPromotion(Value total, Value partial, Value kb,
-                                       Value mBlock, Value nBlock) {
+                                       const TileCoords &coords) {
   SmallVector<Value, 2> factors;
   if (spec.precision == GemmPrecision::Fp8Block) {
     int64_t kScaleBlocks = spec.kBlocks();
+    // Grouped weight scales are [E, ceil(N/128), ceil(K/128)].
     Value nScaleBlock =
-        div(mul(nBlock, c32(spec.tileN)), GemmKernelSpec::kScaleBlock);
+        div(mul(coords.nBlock, c32(spec.tileN)), GemmKernelSpec::kScaleBlock);
+    if (spec.isGrouped())
+      nScaleBlock =
+          add(mul(coords.expert, c32(spec.nScaleBlocks())), nScaleBlock);
     Value bScale =
         loadScale(args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kb));
     Value lastRow = arith::SubIOp::create(b, m, c32(1));
     for (int64_t half = 0; half < 2; ++half) {
-      Value row =
-          add(mul(mBlock, c32(spec.tileM)), add(fragmentRow, c32(8 * half)));
+      Value row = add(mul(coords.mBlock, c32(spec.tileM)),
+                      add(fragmentRow, c32(8 * half)));
       Value index = add(mul(minU(row, lastRow), c32(kScaleBlocks)), kb);
       Value aScale = loadScale(args[kScaleA], index);
       factors.push_back(arith::MulFOp::create(b, aScale, bScale));
@@ -540,10 +594,13 @@ void GemmKernelBuilder::storePair(Value row, Value col, Value v0, Value v1) {
   });
 }
 
-void GemmKernelBuilder::emitEpilogue(Value acc, Value mBlock, Value nBlock) {
+void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
   bool rowwise = spec.precision == GemmPrecision::Fp8Rowwise;
-  Value rowBase = add(mul(mBlock, c32(spec.tileM)), fragmentRow);
-  Value colBase = add(mul(nBlock, c32(spec.tileN)), fragmentCol);
+  Value rowBase = add(mul(coords.mBlock, c32(spec.tileM)), fragmentRow);
+  Value colBase = add(mul(coords.nBlock, c32(spec.tileN)), fragmentCol);
+  // Grouped row-wise weight scales are [E, N].
+  Value bScaleBase =
+      spec.isGrouped() ? mul(coords.expert, c32(spec.n)) : c32(0);
   Value rows[2] = {rowBase, add(rowBase, c32(8))};
   Value rowScales[2];
   Value lastRow = arith::SubIOp::create(b, m, c32(1));
@@ -558,7 +615,7 @@ void GemmKernelBuilder::emitEpilogue(Value acc, Value mBlock, Value nBlock) {
     for (int j = 0; j < 2; ++j) {
       v[j] = LLVM::ExtractValueOp::create(b, acc, reg + j);
       if (rowwise) {
-        Value column = minU(add(col, c32(j)), lastCol);
+        Value column = add(bScaleBase, minU(add(col, c32(j)), lastCol));
         Value scale = arith::MulFOp::create(b, rowScales[half],
                                             loadScale(args[kScaleB], column));
         v[j] = arith::MulFOp::create(b, v[j], scale);

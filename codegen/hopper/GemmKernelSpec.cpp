@@ -123,12 +123,34 @@ hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
   return spec;
 }
 
+llvm::Expected<GemmKernelSpec>
+hopper::makeGroupedGemmKernelSpec(MLIRContext *context, int64_t experts,
+                                  int64_t n, int64_t k, GemmPrecision precision,
+                                  GemmActivation activation) {
+  // Expert indices are TMA coordinates and the expert search is unrolled.
+  if (experts <= 0 || experts > 1024)
+    return specError(
+        llvm::formatv("--experts must be in [1, 1024], got {0}", experts));
+  llvm::Expected<GemmKernelSpec> spec =
+      makeGemmKernelSpec(context, std::nullopt, n, k, precision, activation);
+  if (!spec)
+    return spec.takeError();
+  spec->experts = experts;
+  spec->name = defaultGemmKernelName(*spec);
+  return spec;
+}
+
 std::string hopper::defaultGemmKernelName(const GemmKernelSpec &spec) {
   std::string precision = stringifyGemmPrecision(spec.precision).str();
   std::replace(precision.begin(), precision.end(), '-', '_');
   std::string m = spec.m ? std::to_string(*spec.m) : std::string("dyn");
-  std::string name = llvm::formatv("moec_gemm_{0}_m{1}_n{2}_k{3}", precision, m,
-                                   spec.n, spec.k);
+  std::string name =
+      spec.isGrouped() ? llvm::formatv("moec_grouped_gemm_{0}_e{1}_n{2}_k{3}",
+                                       precision, spec.experts, spec.n, spec.k)
+                             .str()
+                       : llvm::formatv("moec_gemm_{0}_m{1}_n{2}_k{3}",
+                                       precision, m, spec.n, spec.k)
+                             .str();
   if (spec.activation != GemmActivation::None)
     name += "_" + stringifyGemmActivation(spec.activation).str();
   return name;

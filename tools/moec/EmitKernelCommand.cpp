@@ -80,11 +80,24 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
   if (!activation)
     return fail("--activation: expected none or silu, got '" +
                 request.activation + "'");
-  llvm::Expected<std::optional<int64_t>> rows = parseRows(request.m);
-  if (!rows)
-    return rows.takeError();
-  llvm::Expected<GemmKernelSpec> spec = makeGemmKernelSpec(
-      &context, *rows, request.n, request.k, *precision, *activation);
+  llvm::Expected<GemmKernelSpec> spec =
+      llvm::createStringError(llvm::inconvertibleErrorCode(), "no kernel");
+  if (request.kind == "grouped-gemm") {
+    if (request.m != "?")
+      return fail("--m does not apply to grouped-gemm: its rows come from "
+                  "the expert offsets on the device");
+    spec = makeGroupedGemmKernelSpec(&context, request.experts, request.n,
+                                     request.k, *precision, *activation);
+  } else {
+    if (request.experts)
+      return fail("--experts applies to grouped-gemm and moe-layer");
+    llvm::Expected<std::optional<int64_t>> rows = parseRows(request.m);
+    if (!rows)
+      return rows.takeError();
+    llvm::consumeError(spec.takeError());
+    spec = makeGemmKernelSpec(&context, *rows, request.n, request.k, *precision,
+                              *activation);
+  }
   if (!spec)
     return spec.takeError();
   if (!request.name.empty()) {
@@ -103,11 +116,10 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
 } // namespace
 
 int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
-  if (request.kind == "grouped-gemm" || request.kind == "moe-layer")
-    return fail("not implemented yet: moec emit-kernel " + request.kind +
-                " (the grouped MoE kernels are the next Hopper milestone; "
-                "gemm is available)");
-  if (request.kind != "gemm")
+  if (request.kind == "moe-layer")
+    return fail("not implemented yet: moec emit-kernel moe-layer (routing and "
+                "combine kernels; gemm and grouped-gemm are available)");
+  if (request.kind != "gemm" && request.kind != "grouped-gemm")
     return fail("unknown kernel kind '" + request.kind +
                 "' (expected gemm, grouped-gemm or moe-layer)");
   if (request.outputDir.empty())

@@ -28,6 +28,8 @@ struct EmitKernelRequest {
   std::string m;
   int64_t n = 0;
   int64_t k = 0;
+  /// Experts of a grouped GEMM.
+  int64_t experts = 0;
   std::string precision;
   std::string activation = "none";
   /// Kernel and file name; empty: a name derived from the shape.

@@ -152,6 +152,10 @@ cl::opt<int64_t> emitKernelN("n", cl::desc("Columns of C (rows of B)"),
                              cl::sub(emitKernelCommand));
 cl::opt<int64_t> emitKernelK("k", cl::desc("Contraction size"), cl::init(0),
                              cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelExperts("experts",
+                                   cl::desc("Experts of a grouped-gemm"),
+                                   cl::init(0), cl::cat(moecCategory),
+                                   cl::sub(emitKernelCommand));
 cl::opt<std::string>
     emitKernelPrecision("precision", cl::desc("bf16, fp8-rowwise or fp8-block"),
                         cl::init("bf16"), cl::cat(moecCategory),
@@ -236,6 +240,7 @@ int main(int argc, char **argv) {
     request.m = emitKernelM;
     request.n = emitKernelN;
     request.k = emitKernelK;
+    request.experts = emitKernelExperts;
     request.precision = emitKernelPrecision;
     request.activation = emitKernelActivation;
     request.name = emitKernelName;
