@@ -26,8 +26,8 @@ int64_t GemmDescription::scaleAFloats(int64_t rows) const {
 
 int64_t GemmDescription::scaleBFloats() const {
   if (precision == "fp8-rowwise")
-    return n;
-  return precision == "fp8-block" ? nBlocks() * kBlocks() : 0;
+    return weightSets() * n;
+  return precision == "fp8-block" ? weightSets() * nBlocks() * kBlocks() : 0;
 }
 
 //===----------------------------------------------------------------------===//
@@ -90,10 +90,17 @@ bench::loadGemmDescription(const std::string &path) {
   absl::StatusOr<std::string> kind = stringField(*root, path, "kind");
   if (!kind.ok())
     return kind.status();
-  if (*kind != "gemm")
-    return fieldError(
-        path, "kind",
-        runtime::strCat("is '", *kind, "', moec-bench runs 'gemm'"));
+  if (*kind != "gemm" && *kind != "grouped_gemm")
+    return fieldError(path, "kind",
+                      runtime::strCat("is '", *kind,
+                                      "', moec-bench runs 'gemm' and "
+                                      "'grouped_gemm'"));
+  if (*kind == "grouped_gemm") {
+    absl::StatusOr<int64_t> experts = intField(*root, path, "experts");
+    if (!experts.ok())
+      return experts.status();
+    desc.experts = *experts;
+  }
   for (auto [field, out] : {std::pair{"name", &desc.name},
                             std::pair{"precision", &desc.precision}}) {
     absl::StatusOr<std::string> value = stringField(*root, path, field);
@@ -199,7 +206,8 @@ GemmOperands bench::makeGemmOperands(const GemmDescription &desc, int64_t m,
   GemmOperands operands;
   operands.m = m;
   operands.a.resize(static_cast<size_t>(m * desc.k * desc.elementBytes()));
-  operands.b.resize(static_cast<size_t>(desc.n * desc.k * desc.elementBytes()));
+  operands.b.resize(static_cast<size_t>(desc.weightSets() * desc.n * desc.k *
+                                        desc.elementBytes()));
   fillOperand(operands.a, desc.fp8(), random);
   fillOperand(operands.b, desc.fp8(), random);
   operands.scaleA.resize(desc.scaleAFloats(m));
@@ -210,11 +218,44 @@ GemmOperands bench::makeGemmOperands(const GemmDescription &desc, int64_t m,
   return operands;
 }
 
+GemmOperands bench::makeGroupedOperands(const GemmDescription &desc,
+                                        const std::vector<int64_t> &counts,
+                                        uint64_t seed) {
+  std::vector<int32_t> offsets = {0};
+  std::vector<int32_t> rowExpert;
+  int64_t tokens = 0;
+  for (size_t e = 0; e < counts.size(); ++e) {
+    int64_t padded = (counts[e] + desc.tileM - 1) / desc.tileM * desc.tileM;
+    rowExpert.insert(rowExpert.end(), counts[e], static_cast<int32_t>(e));
+    rowExpert.insert(rowExpert.end(), padded - counts[e], -1);
+    offsets.push_back(static_cast<int32_t>(offsets.back() + padded));
+    tokens += counts[e];
+  }
+  // At least one row so that A and C can be allocated and mapped.
+  int64_t rows = std::max<int64_t>(offsets.back(), 1);
+  GemmOperands operands = makeGemmOperands(desc, rows, seed);
+  operands.tokens = tokens;
+  operands.offsets = std::move(offsets);
+  rowExpert.resize(static_cast<size_t>(rows), -1);
+  // Padding rows are zero, as the routing kernel writes them.
+  size_t rowBytes = static_cast<size_t>(desc.k * desc.elementBytes());
+  for (int64_t row = 0; row < rows; ++row)
+    if (rowExpert[row] < 0)
+      std::fill_n(operands.a.begin() + row * rowBytes, rowBytes, 0);
+  operands.rowExpert = std::move(rowExpert);
+  return operands;
+}
+
 double bench::referenceElement(const GemmDescription &desc,
                                const GemmOperands &operands, int64_t row,
                                int64_t col) {
+  // A grouped row multiplies its expert's weights (padding rows are zero:
+  // any expert gives 0).
+  int64_t expert =
+      desc.grouped() ? std::max<int32_t>(operands.rowExpert[row], 0) : 0;
   const uint8_t *a = operands.a.data() + row * desc.k * desc.elementBytes();
-  const uint8_t *b = operands.b.data() + col * desc.k * desc.elementBytes();
+  const uint8_t *b = operands.b.data() +
+                     (expert * desc.n + col) * desc.k * desc.elementBytes();
   double sum = 0.0;
   if (!desc.fp8()) {
     for (int64_t k = 0; k < desc.k; ++k)
@@ -222,15 +263,17 @@ double bench::referenceElement(const GemmDescription &desc,
   } else if (desc.precision == "fp8-rowwise") {
     for (int64_t k = 0; k < desc.k; ++k)
       sum += fromE4m3(a[k]) * fromE4m3(b[k]);
-    sum *= double(operands.scaleA[row]) * operands.scaleB[col];
+    sum *=
+        double(operands.scaleA[row]) * operands.scaleB[expert * desc.n + col];
   } else {
     int64_t kBlocks = desc.kBlocks();
     for (int64_t kb = 0; kb < kBlocks; ++kb) {
       double block = 0.0;
       for (int64_t k = kb * 128; k < std::min(desc.k, kb * 128 + 128); ++k)
         block += fromE4m3(a[k]) * fromE4m3(b[k]);
-      sum += block * operands.scaleA[row * kBlocks + kb] *
-             operands.scaleB[(col / 128) * kBlocks + kb];
+      sum +=
+          block * operands.scaleA[row * kBlocks + kb] *
+          operands.scaleB[(expert * desc.nBlocks() + col / 128) * kBlocks + kb];
     }
   }
   return desc.silu ? sum / (1.0 + std::exp(-sum)) : sum;
@@ -273,40 +316,55 @@ GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
 absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,
                                 cuda::CUdeviceptr b, cuda::CUdeviceptr scaleA,
                                 cuda::CUdeviceptr scaleB, cuda::CUdeviceptr c,
-                                const runtime::CudaStream *stream) const {
+                                const runtime::CudaStream *stream,
+                                cuda::CUdeviceptr offsets) const {
   if (m <= 0 || (desc.m && m != *desc.m))
     return absl::InvalidArgumentError(runtime::strCat(
         desc.name, ": cannot run M = ", m,
         desc.m ? runtime::strCat(" (compiled for M = ", *desc.m, ")") : ""));
-  auto operandMap = [&](cuda::CUdeviceptr base, int64_t rows, int64_t boxRows) {
+  if (desc.grouped() != (offsets != 0))
+    return absl::InvalidArgumentError(runtime::strCat(
+        desc.name, desc.grouped() ? ": a grouped GEMM needs expert offsets"
+                                  : ": a dense GEMM takes no offsets"));
+  // [rows, K] row-major (A, dense B) or [E, N, K] (grouped B), read in
+  // boxes of tileK x boxRows 128-byte swizzled rows.
+  auto operandMap = [&](cuda::CUdeviceptr base, int64_t rows, int64_t boxRows,
+                        int64_t sets, uint32_t rank) {
     runtime::TensorMapSpec spec;
     spec.dataType = desc.fp8() ? runtime::TensorMapDataType::UInt8
                                : runtime::TensorMapDataType::BFloat16;
-    spec.rank = 2;
+    uint64_t rowBytes = static_cast<uint64_t>(desc.k * desc.elementBytes());
+    spec.rank = rank;
     spec.globalDims = {static_cast<uint64_t>(desc.k),
-                       static_cast<uint64_t>(rows)};
-    spec.globalStrides = {static_cast<uint64_t>(desc.k * desc.elementBytes())};
+                       static_cast<uint64_t>(rows),
+                       static_cast<uint64_t>(sets)};
+    spec.globalStrides = {rowBytes, rowBytes * static_cast<uint64_t>(rows)};
     spec.boxDims = {static_cast<uint32_t>(desc.tileK),
-                    static_cast<uint32_t>(boxRows)};
+                    static_cast<uint32_t>(boxRows), 1};
     spec.swizzle = runtime::TensorMapSwizzle::Bytes128;
     spec.l2Promotion = runtime::TensorMapL2Promotion::Bytes256;
     spec.oobFill = runtime::TensorMapOobFill::Zero;
     return device->encodeTiledTensorMap(spec, base);
   };
-  absl::StatusOr<cuda::CUtensorMap> mapA = operandMap(a, m, desc.tileM);
+  absl::StatusOr<cuda::CUtensorMap> mapA = operandMap(a, m, desc.tileM, 1, 2);
   if (!mapA.ok())
     return mapA.status();
-  absl::StatusOr<cuda::CUtensorMap> mapB = operandMap(b, desc.n, desc.tileN);
+  absl::StatusOr<cuda::CUtensorMap> mapB = operandMap(
+      b, desc.n, desc.tileN, desc.weightSets(), desc.grouped() ? 3 : 2);
   if (!mapB.ok())
     return mapB.status();
   int64_t tiles = ((m + desc.tileM - 1) / desc.tileM) *
                   ((desc.n + desc.tileN - 1) / desc.tileN);
   runtime::LaunchDims dims;
-  dims.grid[0] =
-      static_cast<uint32_t>(std::min<int64_t>(tiles, device->smCount()));
+  // Grouped: the tile count is on the device; one CTA per SM.
+  dims.grid[0] = static_cast<uint32_t>(
+      desc.grouped() ? device->smCount()
+                     : std::min<int64_t>(tiles, device->smCount()));
   dims.block[0] = static_cast<uint32_t>(desc.threads);
   dims.dynamicSharedBytes = static_cast<uint32_t>(desc.smemBytes);
   int32_t rows = static_cast<int32_t>(m);
-  void *params[] = {&*mapA, &*mapB, &c, &scaleA, &scaleB, &rows};
+  void *last = desc.grouped() ? static_cast<void *>(&offsets)
+                              : static_cast<void *>(&rows);
+  void *params[] = {&*mapA, &*mapB, &c, &scaleA, &scaleB, last};
   return device->launch(function, dims, params, stream);
 }

@@ -35,7 +35,10 @@ struct GemmDescription {
   int64_t tileM = 0, tileN = 0, tileK = 0;
   int64_t threads = 0, smemBytes = 0;
   bool silu = false;
+  /// Experts of a grouped GEMM (0: dense).
+  int64_t experts = 0;
 
+  bool grouped() const { return experts > 0; }
   bool fp8() const { return precision != "bf16"; }
   int64_t elementBytes() const { return fp8() ? 1 : 2; }
   int64_t kBlocks() const { return (k + 127) / 128; }
@@ -43,22 +46,36 @@ struct GemmDescription {
   /// Floats of scale_a / scale_b for `rows` rows (0 for bf16).
   int64_t scaleAFloats(int64_t rows) const;
   int64_t scaleBFloats() const;
+  /// Experts whose weights the kernel reads (1 for a dense GEMM).
+  int64_t weightSets() const { return grouped() ? experts : 1; }
 };
 
 /// Parses NAME.json; errors name the file and the field.
 absl::StatusOr<GemmDescription> loadGemmDescription(const std::string &path);
 
-/// Operands on the host in the kernel's formats, with their scales.
+/// Operands on the host in the kernel's formats, with their scales. For a
+/// grouped GEMM, `m` is offsets.back() (rows of all tile-aligned segments)
+/// and `tokens` the rows that are not padding.
 struct GemmOperands {
   int64_t m = 0;
+  int64_t tokens = 0;
   std::vector<uint8_t> a, b;
   std::vector<float> scaleA, scaleB;
+  std::vector<int32_t> offsets;
+  /// Expert of each row of A (grouped; -1 for padding rows).
+  std::vector<int32_t> rowExpert;
 };
 
 /// Random operands (never zero): FP8 codes of magnitude 1/4..4 with scales
 /// in [0.5, 2), or bf16 values in [-2, 2).
 GemmOperands makeGemmOperands(const GemmDescription &desc, int64_t m,
                               uint64_t seed);
+
+/// Grouped operands for per-expert token counts: segments padded to whole
+/// row tiles with zero rows.
+GemmOperands makeGroupedOperands(const GemmDescription &desc,
+                                 const std::vector<int64_t> &counts,
+                                 uint64_t seed);
 
 /// C[row][col] in float64 on the same operands, FP8 block scales applied
 /// per 128-wide K block as the kernel promotes them.
@@ -75,10 +92,12 @@ public:
 
   /// Launches C = A . B^T for `m` rows on `stream`; `scaleA`/`scaleB` are 0
   /// for bf16.
+  /// For a grouped GEMM, `m` is the rows A and C hold and `offsets` the
+  /// device array of expert offsets.
   absl::Status launch(int64_t m, cuda::CUdeviceptr a, cuda::CUdeviceptr b,
                       cuda::CUdeviceptr scaleA, cuda::CUdeviceptr scaleB,
-                      cuda::CUdeviceptr c,
-                      const runtime::CudaStream *stream) const;
+                      cuda::CUdeviceptr c, const runtime::CudaStream *stream,
+                      cuda::CUdeviceptr offsets = 0) const;
 
   const GemmDescription &description() const { return desc; }
 

@@ -114,7 +114,7 @@ std::vector<int64_t> rowsFor(const GemmDescription &desc,
 
 /// Device copies of one operand set (C uninitialized).
 struct DeviceOperands {
-  runtime::DeviceBuffer a, b, scaleA, scaleB, c;
+  runtime::DeviceBuffer a, b, scaleA, scaleB, c, offsets;
 };
 
 /// A device buffer of `bytes` holding `data` (uninitialized when null).
@@ -150,6 +150,8 @@ absl::StatusOr<DeviceOperands> uploadOperands(const runtime::CudaDevice &device,
     status = put(out.scaleB, host.scaleB.data(), host.scaleB.size() * 4);
   if (status.ok())
     status = put(out.c, nullptr, static_cast<size_t>(host.m * desc.n * 2));
+  if (status.ok())
+    status = put(out.offsets, host.offsets.data(), host.offsets.size() * 4);
   if (!status.ok())
     return status;
   return out;
@@ -158,6 +160,60 @@ absl::StatusOr<DeviceOperands> uploadOperands(const runtime::CudaDevice &device,
 cuda::CUdeviceptr scaleAddress(const GemmDescription &desc,
                                const runtime::DeviceBuffer &buffer) {
   return desc.fp8() ? buffer.address() : 0;
+}
+
+absl::Status launchOn(const GemmKernel &kernel, int64_t rows,
+                      const DeviceOperands &set,
+                      const runtime::CudaStream *stream) {
+  const GemmDescription &desc = kernel.description();
+  return kernel.launch(rows, set.a.address(), set.b.address(),
+                       scaleAddress(desc, set.scaleA),
+                       scaleAddress(desc, set.scaleB), set.c.address(), stream,
+                       desc.grouped() ? set.offsets.address() : 0);
+}
+
+/// How a grouped check routes its tokens to experts.
+enum class Routing { Uniform, AllToFirst, AllToLast, EveryOtherEmpty };
+
+const char *routingName(Routing routing) {
+  switch (routing) {
+  case Routing::Uniform:
+    return "uniform";
+  case Routing::AllToFirst:
+    return "all-to-first";
+  case Routing::AllToLast:
+    return "all-to-last";
+  case Routing::EveryOtherEmpty:
+    return "every-other-empty";
+  }
+  return "?";
+}
+
+/// Tokens per expert for `tokens` tokens routed top-1 by `routing`.
+std::vector<int64_t> routeTokens(int64_t experts, int64_t tokens,
+                                 Routing routing, uint64_t seed) {
+  std::vector<int64_t> counts(static_cast<size_t>(experts), 0);
+  uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 3;
+  for (int64_t t = 0; t < tokens; ++t) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t pick = static_cast<int64_t>((state >> 33) % experts);
+    switch (routing) {
+    case Routing::Uniform:
+      break;
+    case Routing::AllToFirst:
+      pick = 0;
+      break;
+    case Routing::AllToLast:
+      pick = experts - 1;
+      break;
+    case Routing::EveryOtherEmpty:
+      pick = (pick / 2) * 2 + (experts > 1 ? 1 : 0);
+      pick = std::min(pick, experts - 1);
+      break;
+    }
+    ++counts[pick];
+  }
+  return counts;
 }
 
 //===----------------------------------------------------------------------===//
@@ -192,34 +248,36 @@ std::vector<int64_t> sampleIndices(int64_t size, int64_t count, uint64_t seed) {
   return picked;
 }
 
-absl::Status checkOnce(const runtime::CudaDevice &device,
-                       const GemmKernel &kernel, int64_t m, uint64_t seed) {
+/// Runs the kernel on `host` with a NaN-poisoned C and compares sampled
+/// elements with the float64 reference; `what` names the case.
+absl::Status checkOperands(const runtime::CudaDevice &device,
+                           const GemmKernel &kernel, const GemmOperands &host,
+                           const std::string &what, uint64_t seed) {
   const GemmDescription &desc = kernel.description();
-  GemmOperands host = makeGemmOperands(desc, m, seed);
+  int64_t m = host.m;
   absl::StatusOr<DeviceOperands> dev = uploadOperands(device, desc, host);
   if (!dev.ok())
     return dev.status();
   if (absl::Status s = dev->c.fill(0xFF); !s.ok()) // bf16 NaN poison
     return s;
-  if (absl::Status s = kernel.launch(m, dev->a.address(), dev->b.address(),
-                                     scaleAddress(desc, dev->scaleA),
-                                     scaleAddress(desc, dev->scaleB),
-                                     dev->c.address(), nullptr);
-      !s.ok())
+  if (absl::Status s = launchOn(kernel, m, *dev, nullptr); !s.ok())
     return s;
   std::vector<uint8_t> c(static_cast<size_t>(m * desc.n * 2));
   if (absl::Status s = dev->c.copyToHost(absl::Span<uint8_t>(c)); !s.ok())
     return s;
-  for (int64_t i = 0; i < m * desc.n; ++i)
+  // Grouped: with no tokens there are no rows to write.
+  int64_t written = desc.grouped() ? host.offsets.back() : m;
+  for (int64_t i = 0; i < written * desc.n; ++i)
     if (std::isnan(bf16ToDouble(&c[2 * i])))
       return absl::InternalError(runtime::strCat(
-          desc.name, " M=", m, ": C[", i / desc.n, "][", i % desc.n,
+          desc.name, " ", what, ": C[", i / desc.n, "][", i % desc.n,
           "] was not written (still the NaN poison)"));
   // About 2e8 multiply-adds of float64 reference per check.
   int64_t budget = std::max<int64_t>(1, 200000000 / desc.k);
-  std::vector<int64_t> rows = sampleIndices(m, 16, seed);
+  std::vector<int64_t> rows = sampleIndices(written, 16, seed);
   std::vector<int64_t> cols = sampleIndices(
-      desc.n, std::max<int64_t>(1, budget / (int64_t)rows.size()), seed + 1);
+      desc.n, std::max<int64_t>(1, budget / std::max<int64_t>(1, rows.size())),
+      seed + 1);
   double error = 0.0, norm = 0.0;
   for (int64_t row : rows)
     for (int64_t col : cols) {
@@ -228,15 +286,35 @@ absl::Status checkOnce(const runtime::CudaDevice &device,
       error += (got - want) * (got - want);
       norm += want * want;
     }
-  double relative = std::sqrt(error / std::max(norm, 1e-300));
+  double relative = norm > 0 ? std::sqrt(error / norm) : std::sqrt(error);
   double bound = desc.fp8() ? 2e-2 : 5e-3;
-  std::printf("check %-48s M=%-6lld seed=%-3llu rel_l2=%.3e bound=%.0e %s\n",
-              desc.name.c_str(), (long long)m, (unsigned long long)seed,
+  std::printf("check %-48s %-28s seed=%-6llu rel_l2=%.3e bound=%.0e %s\n",
+              desc.name.c_str(), what.c_str(), (unsigned long long)seed,
               relative, bound, relative <= bound ? "PASS" : "FAIL");
   if (!(relative <= bound))
-    return absl::InternalError(runtime::strCat(desc.name, " M=", m,
+    return absl::InternalError(runtime::strCat(desc.name, " ", what,
                                                ": relative L2 error ", relative,
                                                " exceeds ", bound));
+  return absl::OkStatus();
+}
+
+/// Dense: M rows. Grouped: M tokens under each routing extreme.
+absl::Status checkOnce(const runtime::CudaDevice &device,
+                       const GemmKernel &kernel, int64_t m, uint64_t seed) {
+  const GemmDescription &desc = kernel.description();
+  if (!desc.grouped())
+    return checkOperands(device, kernel, makeGemmOperands(desc, m, seed),
+                         runtime::strCat("M=", m), seed);
+  for (Routing routing : {Routing::Uniform, Routing::AllToFirst,
+                          Routing::AllToLast, Routing::EveryOtherEmpty}) {
+    std::vector<int64_t> counts = routeTokens(desc.experts, m, routing, seed);
+    std::string what = runtime::strCat("T=", m, " ", routingName(routing));
+    if (absl::Status status =
+            checkOperands(device, kernel,
+                          makeGroupedOperands(desc, counts, seed), what, seed);
+        !status.ok())
+      return status;
+  }
   return absl::OkStatus();
 }
 
@@ -301,7 +379,6 @@ absl::StatusOr<double> medianLaunchMs(const runtime::CudaDevice &device,
                                       const GemmKernel &kernel, int64_t m,
                                       std::vector<DeviceOperands> &sets,
                                       int reps) {
-  const GemmDescription &desc = kernel.description();
   absl::StatusOr<runtime::CudaStream> stream = device.createStream();
   absl::StatusOr<runtime::CudaEvent> start = device.createEvent();
   absl::StatusOr<runtime::CudaEvent> stop = device.createEvent();
@@ -313,10 +390,7 @@ absl::StatusOr<double> medianLaunchMs(const runtime::CudaDevice &device,
     DeviceOperands &set = sets[static_cast<size_t>(rep + 5) % sets.size()];
     if (absl::Status s = start->record(&*stream); !s.ok())
       return s;
-    if (absl::Status s = kernel.launch(
-            m, set.a.address(), set.b.address(), scaleAddress(desc, set.scaleA),
-            scaleAddress(desc, set.scaleB), set.c.address(), &*stream);
-        !s.ok())
+    if (absl::Status s = launchOn(kernel, m, set, &*stream); !s.ok())
       return s;
     if (absl::Status s = stop->record(&*stream); !s.ok())
       return s;
@@ -332,17 +406,31 @@ absl::StatusOr<double> medianLaunchMs(const runtime::CudaDevice &device,
   return times[times.size() / 2];
 }
 
+/// Dense: M rows. Grouped: M tokens routed uniformly at random (top-1);
+/// FLOPs count real tokens, bytes the experts' weights that are read.
 absl::StatusOr<BenchRow> benchOnce(const runtime::CudaDevice &device,
                                    const GemmKernel &kernel, int64_t m,
                                    const Baseline &baseline,
                                    const Options &options) {
   const GemmDescription &desc = kernel.description();
+  GemmOperands host =
+      desc.grouped()
+          ? makeGroupedOperands(
+                desc,
+                routeTokens(desc.experts, m, Routing::Uniform, options.seed),
+                options.seed)
+          : makeGemmOperands(desc, m, options.seed);
+  int64_t touched = 1;
+  if (desc.grouped())
+    for (int64_t e = 0; e < desc.experts; ++e)
+      touched += host.offsets[e + 1] > host.offsets[e] ? 1 : 0;
+  touched = desc.grouped() ? touched - 1 : 1;
   double weightBytes = double(desc.n) * desc.k * desc.elementBytes();
+  double allWeights = weightBytes * desc.weightSets();
   // Enough weight copies that consecutive launches miss the L2 (50 MB).
   size_t copies =
-      static_cast<size_t>(std::clamp(std::ceil(160e6 / weightBytes), 1.0, 8.0));
+      static_cast<size_t>(std::clamp(std::ceil(160e6 / allWeights), 1.0, 8.0));
   std::vector<DeviceOperands> sets;
-  GemmOperands host = makeGemmOperands(desc, m, options.seed);
   for (size_t i = 0; i < copies; ++i) {
     absl::StatusOr<DeviceOperands> set = uploadOperands(device, desc, host);
     if (!set.ok())
@@ -350,14 +438,15 @@ absl::StatusOr<BenchRow> benchOnce(const runtime::CudaDevice &device,
     sets.push_back(std::move(*set));
   }
   absl::StatusOr<double> ms =
-      medianLaunchMs(device, kernel, m, sets, options.reps);
+      medianLaunchMs(device, kernel, host.m, sets, options.reps);
   if (!ms.ok())
     return ms.status();
   BenchRow row{desc.name, desc.precision, m, desc.n, desc.k, *ms, 0, 0, 0, 0};
   double flops = 2.0 * m * desc.n * desc.k;
-  double bytes = weightBytes + double(m) * desc.k * desc.elementBytes() +
-                 double(m) * desc.n * 2 +
-                 4.0 * (desc.scaleAFloats(m) + desc.scaleBFloats());
+  double bytes = weightBytes * touched +
+                 double(host.m) * desc.k * desc.elementBytes() +
+                 double(host.m) * desc.n * 2 +
+                 4.0 * (desc.scaleAFloats(host.m) + desc.scaleBFloats());
   row.tflops = flops / (*ms * 1e-3) / 1e12;
   row.gbps = bytes / (*ms * 1e-3) / 1e9;
   std::string cls = desc.fp8() ? "fp8" : "bf16";
@@ -367,7 +456,8 @@ absl::StatusOr<BenchRow> benchOnce(const runtime::CudaDevice &device,
                             bytes / (baseline.copyGbps * 1e9)) /
                    (*ms * 1e-3);
   auto cublas = baseline.ms.find({desc.n, desc.k, m});
-  if (cublas != baseline.ms.end() && cublas->second.count(cls))
+  if (!desc.grouped() && cublas != baseline.ms.end() &&
+      cublas->second.count(cls))
     row.cublasMs = cublas->second.at(cls);
   return row;
 }
