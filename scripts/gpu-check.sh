@@ -36,6 +36,11 @@ emit() { # precision m n k
     --n="$3" --k="$4" -o "$DIR/kernels" >/dev/null
 }
 
+emit_grouped() { # dir precision experts n k
+  "$ROOT/build/bin/moec" emit-kernel grouped-gemm --precision="$2" \
+    --experts="$3" --n="$4" --k="$5" -o "$DIR/$1" >/dev/null
+}
+
 prepare() {
   local moec="$ROOT/build/bin/moec"
   [[ -x "$moec" ]] || { echo "gpu-check: build the compiler first (scripts/build.sh): $moec is missing" >&2; exit 1; }
@@ -43,7 +48,7 @@ prepare() {
     echo "gpu-check: no ptxas: kernels carry PTX for the driver to JIT-compile" >&2
   cmake --build "$ROOT/build" --target moec-bench moec-example-gemm-bf16 \
     moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block
-  rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/bin"
+  rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/grouped-check" "$DIR/bin"
   local shape name n k
   for shape in "${SHAPES[@]}"; do
     read -r name n k <<<"$shape"
@@ -54,9 +59,20 @@ prepare() {
   emit bf16 '?' 8192 8192
   emit bf16 '?' 16384 5120
   emit bf16 1 7168 5120
+  # Grouped (MoE) GEMMs: small weights for the routing-extreme checks
+  # (Scout's 16 and Maverick's 128 experts), Scout's expert shapes
+  # (gate|up 5120 -> 16384, down 8192 -> 5120) for the benchmark.
+  for precision in fp8-block fp8-rowwise bf16; do
+    emit_grouped grouped-check "$precision" 16 384 512
+    emit_grouped grouped-check "$precision" 128 200 336
+  done
+  for precision in fp8-block fp8-rowwise; do
+    emit_grouped kernels "$precision" 16 16384 5120
+    emit_grouped kernels "$precision" 16 5120 8192
+  done
   cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-gemm-* "$DIR/bin/"
   cp "$ROOT/bench/torch_baseline.py" "$DIR/"
-  echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json | wc -l) kernels in $DIR"
+  echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json "$DIR"/grouped-check/*.json | wc -l) kernels in $DIR"
 }
 
 run() {
@@ -79,9 +95,14 @@ run() {
     failures=$((failures + 1))
   fi
   echo "== moec-bench check"
-  local kernels=("$DIR"/kernels/*.json)
+  local kernels=("$DIR"/kernels/moec_gemm_*.json)
   "$DIR/bin/moec-bench" check "${kernels[@]}" --m=1,300,4097 --seed="$seed" \
     2>&1 | tee "$results/check.log" || failures=$((failures + 1))
+  # Grouped: T tokens under uniform, all-to-first, all-to-last and
+  # every-other-expert-empty routing.
+  "$DIR/bin/moec-bench" check "$DIR"/grouped-check/*.json --m=1,300,2049 \
+    --seed="$seed" 2>&1 | tee "$results/check-grouped.log" ||
+    failures=$((failures + 1))
   echo "== baselines (PyTorch, same run)"
   local baseline=()
   if python3 "$DIR/torch_baseline.py" gemm --out "$results/baseline.json" \
@@ -92,6 +113,7 @@ run() {
   fi
   echo "== moec-bench gemm"
   local dynamic=() static=()
+  local grouped=("$DIR"/kernels/moec_grouped_gemm_*.json)
   for kernel in "${kernels[@]}"; do
     if grep -q '"m": null' "$kernel"; then dynamic+=("$kernel"); else static+=("$kernel"); fi
   done
@@ -101,8 +123,13 @@ run() {
   timeout 120 "$DIR/bin/moec-bench" gemm "${static[@]}" "${baseline[@]}" \
     --markdown="$results/gemm-static.md" \
     >"$results/gemm-static.log" 2>&1 || failures=$((failures + 1))
+  timeout 180 "$DIR/bin/moec-bench" gemm "${grouped[@]}" \
+    --m=1,64,512,4096,16384 "${baseline[@]}" \
+    --markdown="$results/gemm-grouped.md" \
+    >"$results/gemm-grouped.log" 2>&1 || failures=$((failures + 1))
   echo "== results ($results)"
-  cat "$results/gemm-static.log" "$results/gemm-dynamic.log"
+  cat "$results/gemm-static.log" "$results/gemm-dynamic.log" \
+    "$results/gemm-grouped.log"
   if ((failures)); then
     echo "gpu-check: FAILED ($failures failing steps; logs in $results)"
     exit 1
