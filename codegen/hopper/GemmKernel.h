@@ -41,7 +41,10 @@
 namespace mlir::moec::hopper {
 
 enum class GemmPrecision { BF16, Fp8Rowwise, Fp8Block };
-enum class GemmActivation { None, Silu };
+/// The epilogue's activation. SwiGLU reads a fused gate|up weight of N =
+/// 2I rows (gate rows [0, I), up rows [I, 2I)) and writes silu(gate) * up:
+/// C has I columns.
+enum class GemmActivation { None, Silu, SwiGlu };
 
 /// "bf16", "fp8-rowwise", "fp8-block" (the --precision spellings).
 llvm::StringRef stringifyGemmPrecision(GemmPrecision precision);
@@ -75,6 +78,12 @@ struct GemmKernelSpec {
 
   bool isFp8() const { return precision != GemmPrecision::BF16; }
   bool isGrouped() const { return experts > 0; }
+  bool isSwiGlu() const { return activation == GemmActivation::SwiGlu; }
+  /// Columns of C: N, or I = N / 2 with SwiGLU.
+  int64_t outputN() const { return isSwiGlu() ? n / 2 : n; }
+  /// Rows of B per TMA box, and output columns per tile: SwiGLU tiles
+  /// load tileN / 2 gate rows and the matching tileN / 2 up rows.
+  int64_t bBoxRows() const { return isSwiGlu() ? tileN / 2 : tileN; }
   int64_t nScaleBlocks() const { return (n + kScaleBlock - 1) / kScaleBlock; }
   int64_t elementBytes() const { return isFp8() ? 1 : 2; }
   int64_t threads() const { return 128 * (1 + consumers); }

@@ -131,6 +131,8 @@ private:
                       const TileCoords &coords);
   void emitEpilogue(Value acc, const TileCoords &coords);
   Value activation(Value v);
+  Value scaledValue(Value acc, int64_t reg, Value col, int64_t part,
+                    Value rowScale, Value bScaleBase);
   void storePair(Value row, Value col, Value v0, Value v1);
   Value loadScale(Value base, Value index);
 
@@ -264,7 +266,7 @@ void GemmKernelBuilder::build() {
     m = spec.m ? c32(*spec.m) : args[kM];
   }
   mBlocks = div(add(m, c32(spec.tileM - 1)), spec.tileM);
-  int64_t nBlocks = (spec.n + spec.tileN - 1) / spec.tileN;
+  int64_t nBlocks = (spec.outputN() + spec.bBoxRows() - 1) / spec.bBoxRows();
   numTiles = mul(mBlocks, c32(nBlocks));
   initBarriers();
   Value warpgroup = div(tid, 128);
@@ -330,50 +332,58 @@ void GemmKernelBuilder::emitProducer() {
   ifThen(eq(div(tid, 32), 0), [&] {
     Value elected = NVVM::ElectSyncOp::create(b, i1, Value());
     ifThen(elected, [&] {
-      forLoop(
-          blockId, numTiles, gridSize, {c32(0)},
-          [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
-            TileCoords coords = locateTile(tile);
-            Value aRow = mul(coords.mBlock, c32(spec.tileM));
-            Value bRow = mul(coords.nBlock, c32(spec.tileN));
-            return forLoop(
-                c32(0), c32(spec.kBlocks()), c32(1), tileArgs,
-                [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
-                  Value it = kArgs[0];
-                  Value stage = rem(it, spec.stages);
-                  Value parity = rem(div(it, spec.stages), 2);
-                  Value freeParity = arith::XOrIOp::create(b, parity, c32(1));
-                  NVVM::MBarrierTryWaitParityOp::create(
-                      b, emptyBarrier(stage), freeParity, c32(kWaitTicks));
-                  Value full = fullBarrier(stage);
-                  NVVM::MBarrierArriveExpectTxOp::create(
-                      b, Type(), full, c32(spec.stageBytes()),
-                      NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
-                  Value kCoord = mul(kb, c32(spec.tileK));
-                  Value aDst = smemAt(stageOffset(stage));
-                  Value bDst =
-                      smemAt(add(stageOffset(stage), c32(aTileBytes())));
-                  // Grouped B is [E, N, K]: a 3D map whose rows past N
-                  // read zeros, never the next expert's weights.
-                  SmallVector<Value, 3> bCoords = {kCoord, bRow};
-                  if (spec.isGrouped())
-                    bCoords.push_back(coords.expert);
-                  SmallVector<Value, 3> aCoords = {kCoord, aRow};
-                  for (auto [dst, tmap, coordinates] :
-                       {std::tuple(aDst, args[kTmapA], ValueRange(aCoords)),
-                        std::tuple(bDst, args[kTmapB], ValueRange(bCoords))}) {
-                    // The CTA's own shared::cta address is a valid
-                    // shared::cluster address (the PTX 8.0 form).
-                    Value clusterDst =
-                        LLVM::AddrSpaceCastOp::create(b, clusterPtr, dst);
-                    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-                        b, clusterDst, tmap, coordinates, full, ValueRange{},
-                        Value(), Value(), NVVM::TMALoadMode::TILE,
-                        /*isCTAOnly=*/false, nullptr, Value());
-                  }
-                  return {add(it, c32(1))};
-                });
-          });
+      forLoop(blockId, numTiles, gridSize, {c32(0)},
+              [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
+                TileCoords coords = locateTile(tile);
+                Value aRow = mul(coords.mBlock, c32(spec.tileM));
+                Value bRow = mul(coords.nBlock, c32(spec.bBoxRows()));
+                return forLoop(
+                    c32(0), c32(spec.kBlocks()), c32(1), tileArgs,
+                    [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
+                      Value it = kArgs[0];
+                      Value stage = rem(it, spec.stages);
+                      Value parity = rem(div(it, spec.stages), 2);
+                      Value freeParity =
+                          arith::XOrIOp::create(b, parity, c32(1));
+                      NVVM::MBarrierTryWaitParityOp::create(
+                          b, emptyBarrier(stage), freeParity, c32(kWaitTicks));
+                      Value full = fullBarrier(stage);
+                      NVVM::MBarrierArriveExpectTxOp::create(
+                          b, Type(), full, c32(spec.stageBytes()),
+                          NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
+                      Value kCoord = mul(kb, c32(spec.tileK));
+                      Value aDst = smemAt(stageOffset(stage));
+                      Value bDst =
+                          smemAt(add(stageOffset(stage), c32(aTileBytes())));
+                      // Grouped B is [E, N, K]: a 3D map whose rows past N
+                      // read zeros, never the next expert's weights. SwiGLU
+                      // loads the gate rows and then the matching up rows.
+                      SmallVector<std::pair<Value, Value>, 3> loads = {
+                          {aDst, aRow}, {bDst, bRow}};
+                      if (spec.isSwiGlu())
+                        loads.push_back(
+                            {smemAt(add(stageOffset(stage),
+                                        c32(aTileBytes() +
+                                            spec.bBoxRows() * kRowBytes))),
+                             add(bRow, c32(spec.outputN()))});
+                      for (auto [index, load] : llvm::enumerate(loads)) {
+                        auto [dst, row] = load;
+                        SmallVector<Value, 3> coordinates = {kCoord, row};
+                        if (index > 0 && spec.isGrouped())
+                          coordinates.push_back(coords.expert);
+                        // The CTA's own shared::cta address is a valid
+                        // shared::cluster address (the PTX 8.0 form).
+                        Value clusterDst =
+                            LLVM::AddrSpaceCastOp::create(b, clusterPtr, dst);
+                        NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+                            b, clusterDst, args[index ? kTmapB : kTmapA],
+                            coordinates, full, ValueRange{}, Value(), Value(),
+                            NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+                            nullptr, Value());
+                      }
+                      return {add(it, c32(1))};
+                    });
+              });
     });
   });
 }
@@ -512,33 +522,43 @@ Value GemmKernelBuilder::loadScale(Value base, Value index) {
 /// fp8-block; row-wise scales do not depend on K and wait for the epilogue.
 Value GemmKernelBuilder::emitPromotion(Value total, Value partial, Value kb,
                                        const TileCoords &coords) {
-  SmallVector<Value, 2> factors;
+  // factors[2 * half + part]: the fragment's row half (+0 / +8 rows) and,
+  // with SwiGLU, the gate (0) or up (1) part of the tile.
+  SmallVector<Value, 4> factors;
+  int64_t parts = spec.isSwiGlu() ? 2 : 1;
   if (spec.precision == GemmPrecision::Fp8Block) {
     int64_t kScaleBlocks = spec.kBlocks();
-    // Grouped weight scales are [E, ceil(N/128), ceil(K/128)].
-    Value nScaleBlock =
-        div(mul(coords.nBlock, c32(spec.tileN)), GemmKernelSpec::kScaleBlock);
-    if (spec.isGrouped())
-      nScaleBlock =
-          add(mul(coords.expert, c32(spec.nScaleBlocks())), nScaleBlock);
-    Value bScale =
-        loadScale(args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kb));
+    SmallVector<Value, 2> bScales;
+    for (int64_t part = 0; part < parts; ++part) {
+      // Grouped weight scales are [E, ceil(N/128), ceil(K/128)].
+      Value firstRow = add(mul(coords.nBlock, c32(spec.bBoxRows())),
+                           c32(part * spec.outputN()));
+      Value nScaleBlock = div(firstRow, GemmKernelSpec::kScaleBlock);
+      if (spec.isGrouped())
+        nScaleBlock =
+            add(mul(coords.expert, c32(spec.nScaleBlocks())), nScaleBlock);
+      bScales.push_back(loadScale(
+          args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kb)));
+    }
     Value lastRow = arith::SubIOp::create(b, m, c32(1));
     for (int64_t half = 0; half < 2; ++half) {
       Value row = add(mul(coords.mBlock, c32(spec.tileM)),
                       add(fragmentRow, c32(8 * half)));
       Value index = add(mul(minU(row, lastRow), c32(kScaleBlocks)), kb);
       Value aScale = loadScale(args[kScaleA], index);
-      factors.push_back(arith::MulFOp::create(b, aScale, bScale));
+      for (Value bScale : bScales)
+        factors.push_back(arith::MulFOp::create(b, aScale, bScale));
     }
   }
-  for (int64_t reg = 0; reg < spec.tileN / 2; ++reg) {
+  int64_t regs = spec.tileN / 2;
+  for (int64_t reg = 0; reg < regs; ++reg) {
     Value p = LLVM::ExtractValueOp::create(b, partial, reg);
     Value t = LLVM::ExtractValueOp::create(b, total, reg);
-    Value sum =
-        factors.empty()
-            ? Value(arith::AddFOp::create(b, t, p))
-            : Value(LLVM::FMAOp::create(b, p, factors[(reg >> 1) & 1], t));
+    int64_t part = reg >= regs / parts ? 1 : 0;
+    Value sum = factors.empty()
+                    ? Value(arith::AddFOp::create(b, t, p))
+                    : Value(LLVM::FMAOp::create(
+                          b, p, factors[parts * ((reg >> 1) & 1) + part], t));
     total = LLVM::InsertValueOp::create(b, total, sum, reg);
   }
   return total;
@@ -548,10 +568,12 @@ Value GemmKernelBuilder::emitPromotion(Value total, Value partial, Value kb,
 // Epilogue
 //===----------------------------------------------------------------------===//
 
-/// silu(v) = v / (1 + 2^(-v log2 e)), through ex2.approx.
+/// silu(v) = v / (1 + 2^(-v log2 e)), through ex2.approx (also the gate of
+/// SwiGLU).
 Value GemmKernelBuilder::activation(Value v) {
   if (spec.activation == GemmActivation::None)
     return v;
+  // SiLU of the gate; the caller multiplies by the up value.
   Value scaled = arith::MulFOp::create(
       b, v,
       arith::ConstantFloatOp::create(b, b.getF32Type(),
@@ -567,14 +589,14 @@ Value GemmKernelBuilder::activation(Value v) {
 /// even), so it goes out as one 32-bit store.
 void GemmKernelBuilder::storePair(Value row, Value col, Value v0, Value v1) {
   Type bf16 = b.getBF16Type();
-  Value n = c32(spec.n);
+  Value n = c32(spec.outputN());
   Value rowIn = ult(row, m);
-  Value offset = add(mul(wide(row), c64(spec.n)), wide(col));
+  Value offset = add(mul(wide(row), c64(spec.outputN())), wide(col));
   Value address =
       LLVM::GEPOp::create(b, globalPtr, bf16, args[kC], ValueRange{offset});
   Value h0 = arith::TruncFOp::create(b, bf16, v0);
   Value h1 = arith::TruncFOp::create(b, bf16, v1);
-  if (spec.n % 2 == 0) {
+  if (spec.outputN() % 2 == 0) {
     ifThen(arith::AndIOp::create(b, rowIn, ult(col, n)), [&] {
       auto pairType = VectorType::get({2}, bf16);
       Value pair = LLVM::UndefOp::create(b, pairType);
@@ -594,33 +616,50 @@ void GemmKernelBuilder::storePair(Value row, Value col, Value v0, Value v1) {
   });
 }
 
-void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
-  bool rowwise = spec.precision == GemmPrecision::Fp8Rowwise;
-  Value rowBase = add(mul(coords.mBlock, c32(spec.tileM)), fragmentRow);
-  Value colBase = add(mul(coords.nBlock, c32(spec.tileN)), fragmentCol);
+/// One output value: the accumulator register `reg` with row-wise scales
+/// (FP8 row-wise), for output column `col` of weight part `part` (the up
+/// half of SwiGLU is part 1).
+Value GemmKernelBuilder::scaledValue(Value acc, int64_t reg, Value col,
+                                     int64_t part, Value rowScale,
+                                     Value bScaleBase) {
+  Value v = LLVM::ExtractValueOp::create(b, acc, reg);
+  if (spec.precision != GemmPrecision::Fp8Rowwise)
+    return v;
   // Grouped row-wise weight scales are [E, N].
+  Value column = add(add(bScaleBase, c32(part * spec.outputN())),
+                     minU(col, c32(spec.outputN() - 1)));
+  Value scale =
+      arith::MulFOp::create(b, rowScale, loadScale(args[kScaleB], column));
+  return arith::MulFOp::create(b, v, scale);
+}
+
+void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
+  Value rowBase = add(mul(coords.mBlock, c32(spec.tileM)), fragmentRow);
+  Value colBase = add(mul(coords.nBlock, c32(spec.bBoxRows())), fragmentCol);
   Value bScaleBase =
       spec.isGrouped() ? mul(coords.expert, c32(spec.n)) : c32(0);
   Value rows[2] = {rowBase, add(rowBase, c32(8))};
   Value rowScales[2];
   Value lastRow = arith::SubIOp::create(b, m, c32(1));
-  Value lastCol = c32(spec.n - 1);
-  if (rowwise)
+  if (spec.precision == GemmPrecision::Fp8Rowwise)
     for (int half = 0; half < 2; ++half)
       rowScales[half] = loadScale(args[kScaleA], minU(rows[half], lastRow));
-  for (int64_t reg = 0; reg < spec.tileN / 2; reg += 2) {
+  // With SwiGLU the up value of register r sits tileN / 4 registers later
+  // (tileN / 2 columns to the right) in the same thread.
+  int64_t outputRegs = spec.isSwiGlu() ? spec.tileN / 4 : spec.tileN / 2;
+  for (int64_t reg = 0; reg < outputRegs; reg += 2) {
     int half = (reg >> 1) & 1;
     Value col = add(colBase, c32(8 * (reg >> 2)));
     Value v[2];
     for (int j = 0; j < 2; ++j) {
-      v[j] = LLVM::ExtractValueOp::create(b, acc, reg + j);
-      if (rowwise) {
-        Value column = add(bScaleBase, minU(add(col, c32(j)), lastCol));
-        Value scale = arith::MulFOp::create(b, rowScales[half],
-                                            loadScale(args[kScaleB], column));
-        v[j] = arith::MulFOp::create(b, v[j], scale);
-      }
-      v[j] = activation(v[j]);
+      Value column = add(col, c32(j));
+      v[j] = activation(
+          scaledValue(acc, reg + j, column, 0, rowScales[half], bScaleBase));
+      if (spec.isSwiGlu())
+        v[j] =
+            arith::MulFOp::create(b, v[j],
+                                  scaledValue(acc, reg + j + outputRegs, column,
+                                              1, rowScales[half], bScaleBase));
     }
     storePair(rows[half], col, v[0], v[1]);
   }

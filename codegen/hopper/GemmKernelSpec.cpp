@@ -41,7 +41,15 @@ std::optional<GemmPrecision> hopper::parseGemmPrecision(llvm::StringRef text) {
 }
 
 llvm::StringRef hopper::stringifyGemmActivation(GemmActivation activation) {
-  return activation == GemmActivation::Silu ? "silu" : "none";
+  switch (activation) {
+  case GemmActivation::None:
+    return "none";
+  case GemmActivation::Silu:
+    return "silu";
+  case GemmActivation::SwiGlu:
+    return "swiglu";
+  }
+  llvm_unreachable("unknown GemmActivation");
 }
 
 std::optional<GemmActivation>
@@ -49,6 +57,7 @@ hopper::parseGemmActivation(llvm::StringRef text) {
   return llvm::StringSwitch<std::optional<GemmActivation>>(text)
       .Case("none", GemmActivation::None)
       .Case("silu", GemmActivation::Silu)
+      .Case("swiglu", GemmActivation::SwiGlu)
       .Default(std::nullopt);
 }
 
@@ -76,6 +85,26 @@ static llvm::Error checkProblem(std::optional<int64_t> m, int64_t n, int64_t k,
   if (precision == GemmPrecision::BF16 && k % 8)
     return specError(llvm::formatv(
         "TMA needs rows of a multiple of 16 bytes: K = {0} bf16 elements", k));
+  return llvm::Error::success();
+}
+
+/// SwiGLU pairs gate row j with up row I + j in one tile: N must split in
+/// two halves, and with block scales each half-tile must stay inside one
+/// 128-row scale block.
+static llvm::Error checkSwiGlu(const GemmKernelSpec &spec) {
+  if (!spec.isSwiGlu())
+    return llvm::Error::success();
+  if (spec.n % 2)
+    return specError(llvm::formatv(
+        "swiglu needs the fused gate|up width N = 2I to be even, got {0}",
+        spec.n));
+  int64_t half = spec.n / 2;
+  if (spec.precision == GemmPrecision::Fp8Block &&
+      (half % GemmKernelSpec::kScaleBlock) % spec.bBoxRows())
+    return specError(llvm::formatv(
+        "swiglu with fp8-block needs I = N/2 = {0} to be a multiple of {1} "
+        "so that the up rows stay inside their 128-row scale blocks",
+        half, spec.bBoxRows()));
   return llvm::Error::success();
 }
 
@@ -119,6 +148,8 @@ hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
     return specError(llvm::formatv(
         "fp8-block needs tiles inside 128x128 scale blocks, got {0}x{1}x{2}",
         spec.tileM, spec.tileN, spec.tileK));
+  if (llvm::Error error = checkSwiGlu(spec))
+    return std::move(error);
   spec.name = defaultGemmKernelName(spec);
   return spec;
 }

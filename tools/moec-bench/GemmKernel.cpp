@@ -129,9 +129,13 @@ bench::loadGemmDescription(const std::string &path) {
   }
   if (absl::Status status = readTile(*root, path, desc); !status.ok())
     return status;
-  const JsonValue *activation = root->find("activation");
-  desc.silu =
-      activation && activation->asString() && *activation->asString() == "silu";
+  if (const JsonValue *activation = root->find("activation")) {
+    if (!activation->asString() || (*activation->asString() != "none" &&
+                                    *activation->asString() != "silu" &&
+                                    *activation->asString() != "swiglu"))
+      return fieldError(path, "activation", "is not none, silu or swiglu");
+    desc.activation = *activation->asString();
+  }
   return desc;
 }
 
@@ -246,37 +250,52 @@ GemmOperands bench::makeGroupedOperands(const GemmDescription &desc,
   return operands;
 }
 
-double bench::referenceElement(const GemmDescription &desc,
-                               const GemmOperands &operands, int64_t row,
-                               int64_t col) {
+/// Row `row` of A times weight row `bRow` in float64, with the FP8 scales
+/// (block scales per 128-wide K block, as the kernel promotes them).
+static double scaledDot(const GemmDescription &desc,
+                        const GemmOperands &operands, int64_t row,
+                        int64_t bRow) {
   // A grouped row multiplies its expert's weights (padding rows are zero:
   // any expert gives 0).
   int64_t expert =
       desc.grouped() ? std::max<int32_t>(operands.rowExpert[row], 0) : 0;
   const uint8_t *a = operands.a.data() + row * desc.k * desc.elementBytes();
   const uint8_t *b = operands.b.data() +
-                     (expert * desc.n + col) * desc.k * desc.elementBytes();
+                     (expert * desc.n + bRow) * desc.k * desc.elementBytes();
   double sum = 0.0;
   if (!desc.fp8()) {
     for (int64_t k = 0; k < desc.k; ++k)
       sum += fromBf16(a + 2 * k) * fromBf16(b + 2 * k);
-  } else if (desc.precision == "fp8-rowwise") {
+    return sum;
+  }
+  if (desc.precision == "fp8-rowwise") {
     for (int64_t k = 0; k < desc.k; ++k)
       sum += fromE4m3(a[k]) * fromE4m3(b[k]);
-    sum *=
-        double(operands.scaleA[row]) * operands.scaleB[expert * desc.n + col];
-  } else {
-    int64_t kBlocks = desc.kBlocks();
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      double block = 0.0;
-      for (int64_t k = kb * 128; k < std::min(desc.k, kb * 128 + 128); ++k)
-        block += fromE4m3(a[k]) * fromE4m3(b[k]);
-      sum +=
-          block * operands.scaleA[row * kBlocks + kb] *
-          operands.scaleB[(expert * desc.nBlocks() + col / 128) * kBlocks + kb];
-    }
+    return sum * operands.scaleA[row] * operands.scaleB[expert * desc.n + bRow];
   }
-  return desc.silu ? sum / (1.0 + std::exp(-sum)) : sum;
+  int64_t kBlocks = desc.kBlocks();
+  for (int64_t kb = 0; kb < kBlocks; ++kb) {
+    double block = 0.0;
+    for (int64_t k = kb * 128; k < std::min(desc.k, kb * 128 + 128); ++k)
+      block += fromE4m3(a[k]) * fromE4m3(b[k]);
+    sum +=
+        block * operands.scaleA[row * kBlocks + kb] *
+        operands.scaleB[(expert * desc.nBlocks() + bRow / 128) * kBlocks + kb];
+  }
+  return sum;
+}
+
+static double silu(double x) { return x / (1.0 + std::exp(-x)); }
+
+double bench::referenceElement(const GemmDescription &desc,
+                               const GemmOperands &operands, int64_t row,
+                               int64_t col) {
+  double value = scaledDot(desc, operands, row, col);
+  if (desc.activation == "silu")
+    return silu(value);
+  if (desc.swiglu())
+    return silu(value) * scaledDot(desc, operands, row, desc.outputN() + col);
+  return value;
 }
 
 //===----------------------------------------------------------------------===//
@@ -350,11 +369,11 @@ absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,
   if (!mapA.ok())
     return mapA.status();
   absl::StatusOr<cuda::CUtensorMap> mapB = operandMap(
-      b, desc.n, desc.tileN, desc.weightSets(), desc.grouped() ? 3 : 2);
+      b, desc.n, desc.bBoxRows(), desc.weightSets(), desc.grouped() ? 3 : 2);
   if (!mapB.ok())
     return mapB.status();
   int64_t tiles = ((m + desc.tileM - 1) / desc.tileM) *
-                  ((desc.n + desc.tileN - 1) / desc.tileN);
+                  ((desc.outputN() + desc.bBoxRows() - 1) / desc.bBoxRows());
   runtime::LaunchDims dims;
   // Grouped: the tile count is on the device; one CTA per SM.
   dims.grid[0] = static_cast<uint32_t>(

@@ -34,11 +34,17 @@ struct GemmDescription {
   int64_t n = 0, k = 0;
   int64_t tileM = 0, tileN = 0, tileK = 0;
   int64_t threads = 0, smemBytes = 0;
-  bool silu = false;
+  /// "none", "silu" or "swiglu" (C = silu(gate) * up, N / 2 columns).
+  std::string activation = "none";
   /// Experts of a grouped GEMM (0: dense).
   int64_t experts = 0;
 
   bool grouped() const { return experts > 0; }
+  bool swiglu() const { return activation == "swiglu"; }
+  /// Columns of C.
+  int64_t outputN() const { return swiglu() ? n / 2 : n; }
+  /// B rows per TMA box (the output columns of a tile).
+  int64_t bBoxRows() const { return swiglu() ? tileN / 2 : tileN; }
   bool fp8() const { return precision != "bf16"; }
   int64_t elementBytes() const { return fp8() ? 1 : 2; }
   int64_t kBlocks() const { return (k + 127) / 128; }

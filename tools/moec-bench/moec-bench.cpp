@@ -149,7 +149,8 @@ absl::StatusOr<DeviceOperands> uploadOperands(const runtime::CudaDevice &device,
   if (status.ok())
     status = put(out.scaleB, host.scaleB.data(), host.scaleB.size() * 4);
   if (status.ok())
-    status = put(out.c, nullptr, static_cast<size_t>(host.m * desc.n * 2));
+    status =
+        put(out.c, nullptr, static_cast<size_t>(host.m * desc.outputN() * 2));
   if (status.ok())
     status = put(out.offsets, host.offsets.data(), host.offsets.size() * 4);
   if (!status.ok())
@@ -262,27 +263,28 @@ absl::Status checkOperands(const runtime::CudaDevice &device,
     return s;
   if (absl::Status s = launchOn(kernel, m, *dev, nullptr); !s.ok())
     return s;
-  std::vector<uint8_t> c(static_cast<size_t>(m * desc.n * 2));
+  int64_t n = desc.outputN();
+  std::vector<uint8_t> c(static_cast<size_t>(m * n * 2));
   if (absl::Status s = dev->c.copyToHost(absl::Span<uint8_t>(c)); !s.ok())
     return s;
   // Grouped: with no tokens there are no rows to write.
   int64_t written = desc.grouped() ? host.offsets.back() : m;
-  for (int64_t i = 0; i < written * desc.n; ++i)
+  for (int64_t i = 0; i < written * n; ++i)
     if (std::isnan(bf16ToDouble(&c[2 * i])))
-      return absl::InternalError(runtime::strCat(
-          desc.name, " ", what, ": C[", i / desc.n, "][", i % desc.n,
-          "] was not written (still the NaN poison)"));
+      return absl::InternalError(
+          runtime::strCat(desc.name, " ", what, ": C[", i / n, "][", i % n,
+                          "] was not written (still the NaN poison)"));
   // About 2e8 multiply-adds of float64 reference per check.
   int64_t budget = std::max<int64_t>(1, 200000000 / desc.k);
   std::vector<int64_t> rows = sampleIndices(written, 16, seed);
   std::vector<int64_t> cols = sampleIndices(
-      desc.n, std::max<int64_t>(1, budget / std::max<int64_t>(1, rows.size())),
+      n, std::max<int64_t>(1, budget / std::max<int64_t>(1, rows.size())),
       seed + 1);
   double error = 0.0, norm = 0.0;
   for (int64_t row : rows)
     for (int64_t col : cols) {
       double want = referenceElement(desc, host, row, col);
-      double got = bf16ToDouble(&c[2 * (row * desc.n + col)]);
+      double got = bf16ToDouble(&c[2 * (row * n + col)]);
       error += (got - want) * (got - want);
       norm += want * want;
     }
@@ -445,7 +447,7 @@ absl::StatusOr<BenchRow> benchOnce(const runtime::CudaDevice &device,
   double flops = 2.0 * m * desc.n * desc.k;
   double bytes = weightBytes * touched +
                  double(host.m) * desc.k * desc.elementBytes() +
-                 double(host.m) * desc.n * 2 +
+                 double(host.m) * desc.outputN() * 2 +
                  4.0 * (desc.scaleAFloats(host.m) + desc.scaleBFloats());
   row.tflops = flops / (*ms * 1e-3) / 1e12;
   row.gbps = bytes / (*ms * 1e-3) / 1e9;
