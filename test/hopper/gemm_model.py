@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""CPU model of moec's tiled Hopper (sm_90a) GEMM kernel, step by step, in NumPy.
+"""CPU model of moec's tiled Hopper (sm_90a) GEMM kernels, step by step, in NumPy.
 
 Why: CI has no GPU, yet most GEMM kernel bugs are indexing bugs (tile order, persistent
 tile loop, stage ring parity, wgmma fragment layout, per-K-block scale indexing, edge
-tiles).  This model executes the algorithm the emitted kernel executes, as described by
-the JSON that `moec emit-kernel gemm ... -o DIR` writes next to the kernel:
+tiles, expert lookup).  This model executes the algorithm the emitted kernel executes, as
+described by the JSON that `moec emit-kernel gemm ... -o DIR` writes next to the kernel:
 
   {"kind": "gemm", "name": ..., "precision": "bf16" | "fp8-rowwise" | "fp8-block",
    "m": null | int, "n": N, "k": K, "tile": [TM, TN, TK], "mma": [64, TN, mma_k],
@@ -12,29 +12,49 @@ the JSON that `moec emit-kernel gemm ... -o DIR` writes next to the kernel:
    "smem_bytes": ..., "max_ctas": 132, "tile_order": "m_fastest",
    "activation": "none" | "silu", "scale_block": 128}
 
-and compares it with a float64 reference on the same (already quantized) inputs.  On top of
-the numeric comparison the model asserts the kernel's invariants as it runs:
+and compares it with a float64 reference on the same (already quantized) inputs.
+
+The grouped (MoE) kernel of `moec emit-kernel grouped-gemm --experts=E ...` has the same
+description with "kind": "grouped_gemm", "experts": E and "m": null.  Its operands are A
+[rows, K] (tokens sorted by expert), B [E, N, K], C [rows, N] and int32 offsets [E+1]:
+expert e owns rows [offsets[e], offsets[e+1]), every offset a multiple of TM (segments
+padded with zero rows), rows >= offsets[E] unused.  The kernel reads offsets[E] on the
+device (numMBlocks = offsets[E] / TM), the host launches max_ctas CTAs, and each tile finds
+its expert by an unrolled binary search over offsets from its first row; B is read through
+a 3D map (rows past N zero, never another expert's), weight scales carry a leading E.
+Everything else (stage ring, fragments, promotion, epilogue) is the dense kernel's code.
+
+On top of the numeric comparison the model asserts the kernel's invariants as it runs:
   * stage ring: mbarrier phases are modelled as counters; a consumer must read exactly the
     (tile, k-block) the producer put in the stage, the producer may never overwrite a stage
     some consumer has not read, and the ring must not deadlock.  The ring runs under the
     extreme interleavings (consumer-first, producer-first; tags only), then once more with
     the data flowing through the stages under a seeded random interleaving.
   * epilogue: every C element is written exactly once, by the CTA/consumer owning it, and
-    nothing out of bounds; C starts as NaN and none may remain.
+    nothing out of bounds; C starts as NaN and none may remain.  Grouped: rows >= offsets[E]
+    are never written (they stay NaN) and never read (A and scale_a rows there are NaN in
+    the model, so a read would poison C).
+  * grouped: the expert search lands on the expert owning the tile's rows, for every tile.
   * numerics: relative L2 error (bf16 5e-3, FP8 2e-2) and a rigorous per-element bound
     (bf16 output rounding + float32 accumulation), which catches a single misplaced element.
 
 Library: parse_desc / load_desc, run_tiled_gemm, check_stage_ring, reference_gemm,
-random_problem, check_kernel.  CLI:
+random_problem, check_kernel; grouped: expert_offsets, find_expert, run_grouped_gemm,
+check_grouped_stage_ring, reference_grouped_gemm, random_grouped_problem, routing_counts,
+check_grouped_kernel.  CLI:
 
   gemm_model.py --kernel DIR/name.json [--m M[,M...]] [--seeds N]
   gemm_model.py --desc-json '{"precision": "bf16", ...}' [--m ...]
-  gemm_model.py ... --inject-bug=fragment-row|kblock-scale|stage-parity|empty-parity|empty-count
+  gemm_model.py --desc-json '{"kind": "grouped_gemm", "experts": 16, ...}'
+                [--counts C0,C1,...,C(E-1)]...      (default: routing extremes)
+  gemm_model.py ... --inject-bug=fragment-row|kblock-scale|stage-parity|empty-parity|
+                                 empty-count|expert-search|expert-scale
 
-prints one line per (M, seed) check and exits 1 on any failure (2 for a bad description).
-The JSON files `moec emit-kernel gemm` writes load as they are (extra keys are ignored).  --inject-bug perturbs the
-model the way a kernel bug would, so the self-test (gemm-model.test) can prove the checks
-fail.  Needs only NumPy; run with /usr/bin/python3.
+prints one line per (M or routing, seed) check and exits 1 on any failure (2 for a bad
+description).  The JSON files `moec emit-kernel` writes load as they are (extra keys are
+ignored).  --inject-bug perturbs the model the way a kernel bug would, so the self-tests
+(gemm-model.test, grouped-gemm-model.test) can prove the checks fail.  Needs only NumPy;
+run with /usr/bin/python3.
 """
 
 import argparse
@@ -67,7 +87,12 @@ BUGS = {
     "stage-parity": "consumers wait full[stage] with the wrong parity",
     "empty-parity": "producer waits empty[stage] with parity instead of parity^1",
     "empty-count": "empty barriers expect 1 arrival instead of one per consumer",
+    "expert-search": "grouped: the expert search tests offsets[mid] < row (strict) instead "
+                     "of <=, so a tile starting an expert's segment goes to an earlier one",
+    "expert-scale": "grouped: weight scales (scale_b) of expert e+1 (e-1 for the last)",
 }
+GROUPED_BUGS = ("expert-search", "expert-scale")
+KINDS = ("gemm", "grouped_gemm")
 
 
 class DescError(ValueError):
@@ -100,8 +125,9 @@ def parse_desc(obj):
             raise DescError("kernel description lacks %r" % key)
         return d[key]
 
-    if d.setdefault("kind", "gemm") != "gemm":
-        raise DescError("kind is %r, expected 'gemm'" % d["kind"])
+    kind = d.setdefault("kind", "gemm")
+    if kind not in KINDS:
+        raise DescError("kind is %r, expected 'gemm' or 'grouped_gemm'" % (kind,))
     prec = need("precision")
     if prec not in PRECISIONS:
         raise DescError("precision %r is not one of %s" % (prec, ", ".join(PRECISIONS)))
@@ -111,6 +137,16 @@ def parse_desc(obj):
     d.setdefault("m", None)
     if d["m"] is not None and (not isinstance(d["m"], int) or d["m"] < 1):
         raise DescError("m must be null (dynamic) or a positive integer, got %r" % d["m"])
+    if kind == "grouped_gemm":
+        experts = need("experts")
+        if not isinstance(experts, int) or isinstance(experts, bool) or experts < 1:
+            raise DescError("experts must be a positive integer, got %r" % (experts,))
+        if d["m"] is not None:
+            raise DescError("a grouped_gemm's rows come from the device-side offsets: m must "
+                            "be null, got %r" % d["m"])
+    elif "experts" in d and d["experts"] not in (None, 0):
+        raise DescError("experts %r given for kind 'gemm' (use kind 'grouped_gemm')"
+                        % (d["experts"],))
     tm, tn, tk = _int_triple(need("tile"), "tile")
     mma = _int_triple(need("mma"), "mma")
     roles = need("warp_roles")
@@ -160,7 +196,8 @@ def parse_desc(obj):
     if not (ring <= smem <= H100_MAX_SMEM):
         raise DescError("smem_bytes %r must hold the %d-byte stage ring and fit the H100's "
                         "%d bytes" % (smem, ring, H100_MAX_SMEM))
-    d.setdefault("name", "inline_gemm_%s_%dx%dx%d" % (prec, tm, tn, tk))
+    d.setdefault("name", "inline_%s_%s_%dx%dx%d%s" % (
+        kind, prec, tm, tn, tk, "_e%d" % d["experts"] if kind == "grouped_gemm" else ""))
     return d
 
 
@@ -172,7 +209,8 @@ def _int_triple(v, what):
 
 
 def load_desc(path):
-    """Read and validate DIR/<name>.json as written by `moec emit-kernel gemm`."""
+    """Read and validate DIR/<name>.json as written by `moec emit-kernel gemm` (or
+    grouped-gemm)."""
     with open(path) as f:
         return parse_desc(json.load(f))
 
@@ -197,6 +235,80 @@ def cta_tiles(cta, num_tiles, grid):
 def tile_blocks(tile, num_m_blocks):
     """m_fastest: consecutive tiles walk down M first, so CTAs share a weight tile."""
     return tile % num_m_blocks, tile // num_m_blocks
+
+
+# --------------------------------------------------------------------------------------
+# Grouped (MoE) schedule: tile-aligned expert segments, device-side offsets
+# --------------------------------------------------------------------------------------
+
+def expert_offsets(counts, tm):
+    """offsets [E+1] int32 of the contiguous layout: each expert's tokens padded to whole
+    row tiles, offsets[e+1] = offsets[e] + ceil(count_e / TM) * TM."""
+    counts = np.asarray(counts, np.int64)
+    if counts.ndim != 1 or len(counts) < 1 or (counts < 0).any():
+        raise ValueError("token counts must be a non-empty list of non-negative integers")
+    padded = -(-counts // tm) * tm
+    offsets = np.concatenate([[0], np.cumsum(padded)])
+    if offsets[-1] >= 2 ** 31:
+        raise ValueError("offsets overflow int32")
+    return offsets.astype(np.int32)
+
+
+def row_capacity(counts, tm):
+    """The rows a launcher allocates for A and C without knowing the routing: every
+    non-empty expert may waste up to TM-1 padding rows, so T + min(E, T) * (TM-1)."""
+    t, e = int(np.sum(counts)), len(counts)
+    return t + min(e, t) * (tm - 1)
+
+
+def check_offsets(offsets, experts, tm, rows=None):
+    """The launch's preconditions on offsets (caller errors, not kernel bugs)."""
+    o = np.asarray(offsets)
+    if o.shape != (experts + 1,) or not np.issubdtype(o.dtype, np.integer):
+        raise ValueError("offsets must be %d integers (E + 1), got %s %s"
+                         % (experts + 1, o.dtype, o.shape))
+    o = o.astype(np.int64)
+    if o[0] != 0 or (np.diff(o) < 0).any() or (o % tm).any():
+        raise ValueError("offsets must start at 0, not decrease and be multiples of TM = %d: "
+                         "%s" % (tm, o.tolist()))
+    if rows is not None and o[-1] > rows:
+        raise ValueError("offsets[E] = %d exceeds the %d allocated rows" % (o[-1], rows))
+    return o
+
+
+def search_steps(experts):
+    """Iterations of the unrolled expert search: ceil(log2 E), 0 for E = 1."""
+    steps, span = 0, 1
+    while span < experts:
+        span, steps = span * 2, steps + 1
+    return steps
+
+
+def find_expert(offsets, row, experts, bug=None):
+    """The kernel's expert lookup for a tile whose first row is `row`: lo = 0, hi = E and
+    ceil(log2 E) steps of mid = (lo + hi) / 2; offsets[mid] <= row ? lo = mid : hi = mid.
+    The result is the largest e < E with offsets[e] <= row: past a run of empty experts
+    (equal offsets), the one whose segment holds the row.  bug="expert-search" compares
+    with < instead of <=."""
+    lo, hi = 0, experts
+    for _ in range(search_steps(experts)):
+        mid = (lo + hi) // 2
+        start = int(offsets[mid])
+        inside = start < row if bug == "expert-search" else start <= row
+        lo, hi = (mid, hi) if inside else (lo, mid)
+    return lo
+
+
+def grouped_tile_grid(desc, offsets):
+    """(numMBlocks, numNBlocks, numTiles, grid) of a grouped launch: the kernel derives
+    numMBlocks = offsets[E] / TM on the device; the host, which cannot know it, launches
+    max_ctas CTAs and those without a tile exit at once."""
+    tm, tn, _ = desc["tile"]
+    rows = int(offsets[-1])
+    if rows % tm:
+        raise ValueError("offsets[E] = %d is not a multiple of TM = %d" % (rows, tm))
+    nmb, nnb = rows // tm, ceil_div(desc["n"], tn)
+    return nmb, nnb, nmb * nnb, desc["max_ctas"]
 
 
 # --------------------------------------------------------------------------------------
@@ -381,27 +493,63 @@ def _silu32(x):
 
 
 class TiledGemm:
-    """One launch of the kernel: operands, output, and the per-CTA agents."""
+    """One launch of the dense kernel: operands, output, and the per-CTA agents.
 
-    def __init__(self, desc, a, b, scale_a, scale_b, m, bug=None, compute=True):
+    The grouped kernel (GroupedGemm) shares all of it and overrides the hooks: the tile
+    schedule (_schedule), operand setup (_load_operands), the tile -> (m-block, n-block,
+    expert) lookup (tile_coords), the B box load (_b_box) and the weight scale loads
+    (_sb_block, _sb_row).  `m` is the number of rows in use (the epilogue's bound), `rows`
+    the rows allocated for A and C (rows >= m must stay untouched)."""
+
+    def __init__(self, desc, a, b, scale_a, scale_b, m, bug=None, compute=True, rows=None):
         self.desc, self.m, self.n, self.k = desc, m, desc["n"], desc["k"]
+        self.rows = m if rows is None else rows
         self.prec, self.bug, self.compute = desc["precision"], bug, compute
         self.tm, self.tn, self.tk = desc["tile"]
         self.mma_k = desc["mma"][2]
         self.stages, self.consumers = desc["stages"], desc["warp_roles"][1]
-        self.nmb, self.nnb, self.num_tiles, self.grid = tile_grid(desc, m)
+        self.nmb, self.nnb, self.num_tiles, self.grid = self._schedule()
         self.nkb = ceil_div(self.k, self.tk)
         if compute:
-            self.a = _as_values(a, self.prec)
-            self.b = _as_values(b, self.prec)
-            _check_shape(self.a, (m, self.k), "A")
-            _check_shape(self.b, (self.n, self.k), "B")
-            self.sa, self.sb = self._padded_scales(scale_a, scale_b)
-            self.c = np.full((m, self.n), np.nan, np.float32)    # poisoned output
-            self.writes = np.zeros((m, self.n), np.int32)
+            self._load_operands(a, b, scale_a, scale_b)
+            self.c = np.full((self.rows, self.n), np.nan, np.float32)    # poisoned output
+            self.writes = np.zeros((self.rows, self.n), np.int32)
             self.hw_rows, self.hw_cols = wgmma_accumulator_layout(self.tn)
             self.k_rows, self.k_cols = kernel_fragment_coords(
                 self.tn, bug if bug == "fragment-row" else None)
+
+    # -- hooks (dense kernel) ---------------------------------------------------------
+
+    def _schedule(self):
+        return tile_grid(self.desc, self.m)
+
+    def _load_operands(self, a, b, scale_a, scale_b):
+        self.a = _as_values(a, self.prec)
+        self.b = _as_values(b, self.prec)
+        _check_shape(self.a, (self.m, self.k), "A")
+        _check_shape(self.b, (self.n, self.k), "B")
+        self.sa, self.sb = self._padded_scales(scale_a, scale_b)
+
+    def tile_coords(self, tile):
+        """(m-block, n-block, expert) of a tile, as each role computes it (dense: no
+        expert)."""
+        mb, nb = tile_blocks(tile, self.nmb)
+        return mb, nb, None
+
+    def _a_box(self, mb, kb):
+        return _load_box(self.a, mb * self.tm, self.tm, kb * self.tk, self.tk)
+
+    def _b_box(self, expert, nb, kb):
+        return _load_box(self.b, nb * self.tn, self.tn, kb * self.tk, self.tk)
+
+    def _sb_block(self, expert, col_blocks, kb):
+        return _scale_at(self.sb, "scale_b", col_blocks, kb)
+
+    def _sb_row(self, expert, cols):
+        return _scale_at(self.sb, "scale_b", cols)
+
+    def _tile_name(self, cta, tile, mb, nb, expert):
+        return "CTA %d tile %d (m-block %d, n-block %d)" % (cta, tile, mb, nb)
 
     def _padded_scales(self, scale_a, scale_b):
         """Scales zero-padded to the tile grid (fp8-block: +1 k-block, so that reading
@@ -428,14 +576,13 @@ class TiledGemm:
         boxes into it, and complete its full barrier (arrive + transaction bytes)."""
         it = 0
         for tile in tiles:
-            mb, nb = tile_blocks(tile, self.nmb)
+            mb, nb, expert = self.tile_coords(tile)
             for kb in range(self.nkb):
                 stage, parity = self._ring_pos(it)
                 yield empty[stage], (parity if self.bug == "empty-parity" else parity ^ 1)
                 data = None
                 if self.compute:
-                    data = (_load_box(self.a, mb * self.tm, self.tm, kb * self.tk, self.tk),
-                            _load_box(self.b, nb * self.tn, self.tn, kb * self.tk, self.tk))
+                    data = (self._a_box(mb, kb), self._b_box(expert, nb, kb))
                 ring.fill(stage, (tile, kb), data)
                 full[stage].arrive()
                 it += 1
@@ -445,7 +592,7 @@ class TiledGemm:
         run TK/mma_k wgmma steps, promote (FP8), release the stage; then the epilogue."""
         it = 0
         for tile in tiles:
-            mb, nb = tile_blocks(tile, self.nmb)
+            mb, nb, expert = self.tile_coords(tile)
             total = np.zeros((WARPGROUP, self.tn // 2), np.float32)    # registers
             acc = np.zeros((WGMMA_M, self.tn), np.float32)              # bf16: whole K
             for kb in range(self.nkb):
@@ -459,13 +606,13 @@ class TiledGemm:
                     else:
                         partial = np.zeros((WGMMA_M, self.tn), np.float32)
                         self._wgmma_steps(partial, a_box, b_box, c)
-                        self._promote(total, partial, mb, nb, kb, c)
+                        self._promote(total, partial, mb, nb, expert, kb, c)
                 empty[stage].arrive()
                 it += 1
             if self.compute:
                 if self.prec == "bf16":
                     total = acc[self.hw_rows, self.hw_cols]
-                self._epilogue(total, cta, tile, mb, nb, c)
+                self._epilogue(total, cta, tile, mb, nb, expert, c)
 
     # -- math ------------------------------------------------------------------------
 
@@ -485,7 +632,7 @@ class TiledGemm:
     def _global_coords(self, mb, nb, c):
         return (mb * self.tm + c * WGMMA_M + self.k_rows, nb * self.tn + self.k_cols)
 
-    def _promote(self, total, partial, mb, nb, kb, c):
+    def _promote(self, total, partial, mb, nb, expert, kb, c):
         """FP8 promotion after each k-block: the partial accumulator (hardware layout) is
         scaled per register with the scales of the row/col the kernel thinks it holds and
         added into the float32 total.  fp8-rowwise scales in the epilogue instead."""
@@ -494,22 +641,21 @@ class TiledGemm:
             rows, cols = self._global_coords(mb, nb, c)
             kb_a = kb + 1 if self.bug == "kblock-scale" else kb
             sa = _scale_at(self.sa, "scale_a", rows, kb_a)
-            sb = _scale_at(self.sb, "scale_b", cols // self.desc["scale_block"], kb)
+            sb = self._sb_block(expert, cols // self.desc["scale_block"], kb)
             regs = regs * sa * sb
         total += regs
 
-    def _epilogue(self, total, cta, tile, mb, nb, c):
+    def _epilogue(self, total, cta, tile, mb, nb, expert, c):
         """Scale (rowwise), activation, bf16 rounding, and guarded stores per (thread, reg),
         checking each store stays in the tile this consumer owns and hits a fresh element."""
         rows, cols = self._global_coords(mb, nb, c)
         vals = total
         if self.prec == "fp8-rowwise":
-            vals = vals * _scale_at(self.sa, "scale_a", rows) * _scale_at(self.sb, "scale_b",
-                                                                           cols)
+            vals = vals * _scale_at(self.sa, "scale_a", rows) * self._sb_row(expert, cols)
         if self.desc["activation"] == "silu":
             vals = _silu32(vals)
         vals = ref.round_bf16(vals)
-        where = "CTA %d tile %d (m-block %d, n-block %d) consumer %d" % (cta, tile, mb, nb, c)
+        where = "%s consumer %d" % (self._tile_name(cta, tile, mb, nb, expert), c)
         r0, c0 = mb * self.tm + c * WGMMA_M, nb * self.tn
         outside = (rows < r0) | (rows >= r0 + WGMMA_M) | (cols < c0) | (cols >= c0 + self.tn)
         if outside.any():
@@ -555,15 +701,114 @@ class TiledGemm:
         return self.c if self.compute else None
 
     def _check_output(self):
-        """Every element written exactly once and no NaN poison left."""
-        bad = np.argwhere(self.writes != 1)
+        """Every element of the rows in use written exactly once and no NaN poison left;
+        allocated rows past them (grouped: rows >= offsets[E]) never written."""
+        used = self.c[:self.m]
+        bad = np.argwhere(self.writes[:self.m] != 1)
         if len(bad):
             r, c = bad[0]
             raise ModelError("C[%d, %d] written %d times (expected once); %d element(s) wrong"
                              % (r, c, self.writes[r, c], len(bad)))
-        if np.isnan(self.c).any():
-            r, c = np.argwhere(np.isnan(self.c))[0]
+        if np.isnan(used).any():
+            r, c = np.argwhere(np.isnan(used))[0]
             raise ModelError("C[%d, %d] still holds the NaN poison" % (r, c))
+        tail = np.argwhere((self.writes[self.m:] != 0) | ~np.isnan(self.c[self.m:]))
+        if len(tail):
+            r, c = tail[0]
+            raise ModelError("C[%d, %d] is past the %d rows in use (offsets[E]) but was "
+                             "written" % (self.m + r, c, self.m))
+
+
+class GroupedGemm(TiledGemm):
+    """One launch of the grouped (MoE) kernel over the contiguous, tile-aligned layout.
+
+    A [rows, K], B [E, N, K], C [rows, N]; offsets int32 [E+1] (expert e owns rows
+    [offsets[e], offsets[e+1]), all multiples of TM); rows >= offsets[E] allocated but
+    unused.  Scales: fp8-rowwise scale_a [rows], scale_b [E, N]; fp8-block scale_a
+    [rows, ceil(K/128)], scale_b [E, ceil(N/128), ceil(K/128)]; bf16 none."""
+
+    def __init__(self, desc, a, b, scale_a, scale_b, offsets, bug=None, compute=True):
+        self.experts = desc["experts"]
+        tm = desc["tile"][0]
+        rows = np.asarray(a).shape[0] if compute else None
+        self.offsets = check_offsets(offsets, self.experts, tm, rows)
+        m = int(self.offsets[-1])
+        super().__init__(desc, a, b, scale_a, scale_b, m, bug=bug, compute=compute,
+                         rows=m if rows is None else rows)
+
+    def _schedule(self):
+        return grouped_tile_grid(self.desc, self.offsets)
+
+    def _load_operands(self, a, b, scale_a, scale_b):
+        """Operands as the kernel sees them; rows >= offsets[E] of A and scale_a hold NaN
+        here (stale memory in the kernel), so reading them would poison C."""
+        self.a = _as_values(a, self.prec).copy()
+        self.b = _as_values(b, self.prec)
+        _check_shape(self.a, (self.rows, self.k), "A")
+        _check_shape(self.b, (self.experts, self.n, self.k), "B")
+        self.a[self.m:] = np.nan
+        self.sa, self.sb = self._padded_scales(scale_a, scale_b)
+
+    def _padded_scales(self, scale_a, scale_b):
+        """scale_a as given (NaN past offsets[E]; fp8-block +1 zero k-block); scale_b
+        zero-padded to the tile grid per expert (fp8-block: +1 k-block), as in the dense
+        model, so a wrong k-block is a numeric error rather than a crash."""
+        if self.prec == "bf16":
+            return None, None
+        e, blk, cols = self.experts, self.desc["scale_block"], self.nnb * self.tn
+        sa = np.asarray(scale_a, np.float32)
+        sb = np.asarray(scale_b, np.float32)
+        if self.prec == "fp8-rowwise":
+            sa, sb = sa.reshape(-1), sb.reshape(e, -1)
+            _check_shape(sa, (self.rows,), "scale_a")
+            _check_shape(sb, (e, self.n), "scale_b")
+            sa, sb = sa.copy(), _pad(sb, (e, cols))
+        else:
+            _check_shape(sa, (self.rows, self.nkb), "scale_a")
+            _check_shape(sb, (e, ceil_div(self.n, blk), self.nkb), "scale_b")
+            sa, sb = (_pad(sa, (self.rows, self.nkb + 1)),
+                      _pad(sb, (e, ceil_div(cols, blk), self.nkb + 1)))
+        sa[self.m:] = np.nan
+        return sa, sb
+
+    def tile_coords(self, tile):
+        """m-block and n-block as in the dense kernel; the expert from the binary search
+        over offsets with the tile's first row, checked against the segment it lies in."""
+        mb, nb = tile_blocks(tile, self.nmb)
+        row0 = mb * self.tm
+        if not 0 <= row0 < row0 + self.tm <= self.m:
+            raise ModelError("tile %d (m-block %d) covers rows [%d, %d), outside the %d rows "
+                             "in use (offsets[E])" % (tile, mb, row0, row0 + self.tm, self.m))
+        e = find_expert(self.offsets, row0, self.experts, self.bug)
+        o = self.offsets
+        if not (0 <= e < self.experts and o[e] <= row0 and row0 + self.tm <= o[e + 1]):
+            owner = int(np.searchsorted(o, row0, side="right")) - 1
+            got = ("rows [%d, %d)" % (o[e], o[e + 1]) if 0 <= e < self.experts
+                   else "no expert")
+            raise ModelError("expert search for tile %d (m-block %d, rows [%d, %d)) returns "
+                             "expert %d (%s), but the rows belong to expert %d (rows "
+                             "[%d, %d))" % (tile, mb, row0, row0 + self.tm, e, got, owner,
+                                            o[owner], o[owner + 1]))
+        return mb, nb, e
+
+    def _b_box(self, expert, nb, kb):
+        """A box of the 3D tensor map [E, N, K]: rows past N read zero, not expert+1's."""
+        return _load_box(self.b[expert], nb * self.tn, self.tn, kb * self.tk, self.tk)
+
+    def _scale_expert(self, expert):
+        if self.bug == "expert-scale" and self.experts > 1:
+            return expert + 1 if expert + 1 < self.experts else expert - 1
+        return expert
+
+    def _sb_block(self, expert, col_blocks, kb):
+        return _scale_at(self.sb, "scale_b", self._scale_expert(expert), col_blocks, kb)
+
+    def _sb_row(self, expert, cols):
+        return _scale_at(self.sb, "scale_b", self._scale_expert(expert), cols)
+
+    def _tile_name(self, cta, tile, mb, nb, expert):
+        return "CTA %d tile %d (m-block %d, n-block %d, expert %d)" % (cta, tile, mb, nb,
+                                                                        expert)
 
 
 def _check_shape(x, shape, what):
@@ -602,6 +847,24 @@ def check_stage_ring(desc, m, policies=POLICIES, bug=None):
         TiledGemm(desc, None, None, None, None, m, bug=bug, compute=False).run(policy)
 
 
+def run_grouped_gemm(desc, a, b, scale_a, scale_b, offsets, policy="random", seed=0,
+                     bug=None):
+    """Run the grouped kernel model; returns C [rows, n] float32 holding bf16 values in
+    rows < offsets[E] and the NaN poison in the rows past them (never written).
+
+    a [rows, k] with rows >= offsets[E] (the launcher's capacity), b [E, n, k]: float32
+    values (or raw e4m3 uint8 / bf16 uint16 bits); offsets int [E+1].  Scales: fp8-rowwise
+    [rows] and [E, n]; fp8-block [rows, ceil(k/128)] and [E, ceil(n/128), ceil(k/128)];
+    bf16 None.  Raises ModelError when an invariant breaks."""
+    return GroupedGemm(desc, a, b, scale_a, scale_b, offsets, bug=bug).run(policy, seed)
+
+
+def check_grouped_stage_ring(desc, offsets, policies=POLICIES, bug=None):
+    """check_stage_ring for the grouped schedule (tags only; includes the expert search)."""
+    for policy in policies:
+        GroupedGemm(desc, None, None, None, None, offsets, bug=bug, compute=False).run(policy)
+
+
 # --------------------------------------------------------------------------------------
 # Reference and inputs
 # --------------------------------------------------------------------------------------
@@ -609,17 +872,30 @@ def check_stage_ring(desc, m, policies=POLICIES, bug=None):
 def dequantized_operands(desc, a, b, scale_a, scale_b, m):
     """A and B with their scales folded in, float64 [m, k] and [n, k] (exact: an e4m3 value
     times an f32 scale fits a double), via llama4_ref's dequantizers.  The reference is then
-    one plain GEMM, structurally independent of the model's k-block promotion."""
+    one plain GEMM, structurally independent of the model's k-block promotion.  Grouped
+    operands work as they are: B [E, n, k] with scales [E, n] / [E, n/128, k/128]."""
+    return _dequantize_a(desc, a, scale_a, m), _dequantize_b(desc, b, scale_b)
+
+
+def _dequantize_a(desc, a, scale_a, m):
     prec, blk = desc["precision"], desc["scale_block"]
     a = _as_values(a, prec).astype(np.float64)[:m]
+    if prec == "bf16":
+        return a
+    if prec == "fp8-rowwise":
+        return a * np.asarray(scale_a, np.float64).reshape(-1, 1)[:m]
+    return ref.dequantize_act_block(a, np.asarray(scale_a)[:m], blk)
+
+
+def _dequantize_b(desc, b, scale_b):
+    prec, blk = desc["precision"], desc["scale_block"]
     b = _as_values(b, prec).astype(np.float64)
     if prec == "bf16":
-        return a, b
+        return b
     if prec == "fp8-rowwise":
-        return (a * np.asarray(scale_a, np.float64).reshape(-1, 1)[:m],
-                ref.dequantize_weight(b, np.asarray(scale_b).reshape(-1, 1), "rowwise"))
-    return (ref.dequantize_act_block(a, np.asarray(scale_a)[:m], blk),
-            ref.dequantize_weight(b, scale_b, "block", block=(blk, blk)))
+        return ref.dequantize_weight(b, np.asarray(scale_b).reshape(b.shape[:-1] + (1,)),
+                                     "rowwise")
+    return ref.dequantize_weight(b, scale_b, "block", block=(blk, blk))
 
 
 def reference_gemm(desc, a, b, scale_a, scale_b, m):
@@ -674,6 +950,151 @@ def random_problem(desc, m, seed):
     return qa, qb, sa, sb
 
 
+def _grouped_reference(desc, a, b, scale_a, scale_b, offsets):
+    """float64 reference and accumulation magnitude of the grouped GEMM, one plain GEMM per
+    expert segment, on operands dequantized as in the dense reference (dequantized_operands;
+    B one expert at a time, only the experts with rows): C[r] = act(A'[r] . B'[e]^T) for
+    offsets[e] <= r < offsets[e+1].  All-zero rows of A' (the padding) give exactly
+    act(0) = 0 and are not multiplied."""
+    m = int(offsets[-1])
+    da = _dequantize_a(desc, a, scale_a, m)
+    y = np.zeros((m, desc["n"]))
+    mag = np.zeros_like(y)
+    nonzero = np.flatnonzero(np.any(da != 0, axis=1))
+    for e in range(desc["experts"]):
+        rows = nonzero[(nonzero >= offsets[e]) & (nonzero < offsets[e + 1])]
+        if len(rows):
+            db = _dequantize_b(desc, b[e], None if scale_b is None else scale_b[e])
+            y[rows] = _reference_from(desc, da[rows], db)
+            mag[rows] = accumulation_magnitude(desc, da[rows], db)
+    return y, mag
+
+
+def reference_grouped_gemm(desc, a, b, scale_a, scale_b, offsets):
+    """float64 C [offsets[E], n] of the grouped GEMM on the same quantized inputs."""
+    return _grouped_reference(desc, a, b, scale_a, scale_b, offsets)[0]
+
+
+def random_grouped_problem(desc, counts, seed):
+    """Seeded grouped inputs for per-expert token counts, quantized like random_problem's:
+    offsets from the padded counts (expert_offsets); the real rows of each segment random,
+    its padding rows zero (as the routing kernel writes them); A and C allocated with more
+    rows than offsets[E]: the launcher's worst case (row_capacity), capped at offsets[E] +
+    2 TM + 3 rows to keep E = 128 checks fast (enough for a tile-sized overrun to land in
+    them), those rows holding stale garbage (a large constant and scale, not quantized:
+    the model poisons them anyway).  B [E, n,
+    k]: _random_expert_weights, the same for every routing of a seed.  Returns
+    (a, b, sa, sb, offsets)."""
+    prec, n, k, blk = desc["precision"], desc["n"], desc["k"], desc["scale_block"]
+    experts, tm = desc["experts"], desc["tile"][0]
+    counts = np.asarray(counts, np.int64)
+    if counts.shape != (experts,):
+        raise ValueError("%d token counts given for %d experts" % (len(counts), experts))
+    offsets = expert_offsets(counts, tm)
+    m = int(offsets[-1])
+    rows = max(min(row_capacity(counts, tm), m + 2 * tm + 3), m)
+    rng = np.random.default_rng([seed, 0])
+    x = np.zeros((m, k), np.float32)
+    real = np.concatenate([np.arange(offsets[e], offsets[e] + counts[e])
+                           for e in range(experts)]).astype(np.int64)
+    x[real] = _random_matrix(rng, len(real), k, 1, blk)
+    qb, sb = _random_expert_weights(prec, experts, n, k, blk, seed)
+    stale = np.float32(448.0)               # the largest e4m3 value; a bf16 value too
+
+    def with_tail(q, s=None):               # A (or scale_a) with the launcher's capacity
+        tail = np.full((rows - m,) + q.shape[1:], stale if s is None else s, np.float32)
+        return np.concatenate([np.asarray(q, np.float32), tail])
+
+    if prec == "bf16":
+        return with_tail(ref.round_bf16(x)), qb, None, None, offsets
+    if prec == "fp8-rowwise":
+        qa, sa = ref.quantize_act_rowwise(x)
+        return with_tail(qa), qb, with_tail(sa.reshape(-1), 1e3), sb, offsets
+    qa, sa = ref.quantize_act_block(x, blk)
+    return with_tail(qa), qb, with_tail(sa, 1e3), sb, offsets
+
+
+@functools.lru_cache(maxsize=None)
+def _value_bank(fmt):
+    """2^16 standard normals rounded to bf16, or quantized to e4m3 with their amax at 448
+    (then also returns that scale, amax / 448)."""
+    x = np.random.default_rng(0x5EED).standard_normal(1 << 16).astype(np.float32)
+    if fmt == "bf16":
+        return ref.round_bf16(x)
+    scale = np.float32(np.abs(x).max() / np.float32(448))
+    return ref.quantize_e4m3(x, scale), scale
+
+
+@functools.lru_cache(maxsize=4)
+def _random_expert_weights(prec, experts, n, k, blk, seed):
+    """Random B [E, n, k] and its scales, made directly in the kernel's formats: quantizing
+    E x n x k values one by one would be the slowest part of an E = 128 check.  Values are
+    drawn from _value_bank (rounded / quantized normals); bf16 rows get a power-of-two
+    magnitude 2^{-3..3} per 128-wide K block (exact); FP8 scales are 2^U(-3,3) x the
+    quantizer's scale per (expert, channel) (rowwise) or per 128 x 128 block (fp8-block).
+    All independent per expert, so a wrong expert or scale is an O(1) error.  Cached (the
+    routings of one seed share B) and read-only."""
+    rng = np.random.default_rng([seed, 1])
+    shape = (experts, n, k)
+    if prec == "bf16":
+        bank = _value_bank("bf16")
+        mag = np.exp2(rng.integers(-3, 4, (experts, n, ceil_div(k, blk)))).astype(np.float32)
+        qb = bank[rng.integers(len(bank), size=shape)] * np.repeat(mag, blk, axis=2)[..., :k]
+        sb = None
+    else:
+        bank, scale = _value_bank("e4m3")
+        qb = bank[rng.integers(len(bank), size=shape)]
+        sshape = (experts, n) if prec == "fp8-rowwise" else (experts, ceil_div(n, blk),
+                                                             ceil_div(k, blk))
+        sb = (np.exp2(rng.uniform(-3, 3, sshape)) * scale).astype(np.float32)
+    for x in (qb, sb):
+        if x is not None:
+            x.flags.writeable = False
+    return qb, sb
+
+
+# Default routings of the grouped check: the extremes of a top-1 router over E experts.
+ROUTINGS = {
+    "all-first": "all T = 300 tokens to expert 0 (E-1 empty experts at the end)",
+    "all-last": "all T = 300 tokens to expert E-1 (E-1 empty experts at the start)",
+    "empty-runs": "tokens to experts 3, 5, 8, 12, 17, ... (< E-3): empty runs of 3 at the "
+                  "start, 1, 2, 3, ... in between, 3+ at the end; TM+1, 1, TM, 2TM+5, "
+                  "TM-1, 37, ... tokens",
+    "single-token": "T = 1, to expert E/2",
+    "ragged": "T = 3*TM-5 (odd: no multiple of any tile) as TM-1, TM+1, 1, TM-6 tokens to "
+              "experts 0, E/3, E/2, E-1",
+    "uniform": "T = 300 tokens routed uniformly at random (seeded)",
+    "none": "T = 0: no tile at all, every CTA exits at once",
+}
+
+
+def routing_counts(name, experts, tm, seed=0):
+    """Per-expert token counts of a named default routing (ROUTINGS)."""
+    counts = np.zeros(experts, np.int64)
+    if name == "all-first":
+        counts[0] = 300
+    elif name == "all-last":
+        counts[-1] = 300
+    elif name == "empty-runs":
+        cycle = [tm + 1, 1, tm, 2 * tm + 5, tm - 1, 37]
+        used = []
+        while 3 + len(used) * (len(used) + 3) // 2 < experts - 3:
+            used.append(3 + len(used) * (len(used) + 3) // 2)
+        for i, e in enumerate(used or [experts // 2]):
+            counts[e] = cycle[i % len(cycle)]
+    elif name == "single-token":
+        counts[experts // 2] = 1
+    elif name == "ragged":
+        np.add.at(counts, [0, experts // 3, experts // 2, experts - 1],
+                  [tm - 1, tm + 1, 1, tm - 6])
+    elif name == "uniform":
+        rng = np.random.default_rng([seed, experts])
+        counts = np.bincount(rng.integers(experts, size=300), minlength=experts)
+    elif name != "none":
+        raise ValueError("unknown routing %r" % name)
+    return counts
+
+
 def elementwise_bound(desc, y_ref, mag):
     """A rigorous per-element bound on |C - reference|, so that a single misplaced element
     fails even when the relative L2 error hides it: bf16 rounding of the output (half an ulp
@@ -694,6 +1115,20 @@ def elementwise_bound(desc, y_ref, mag):
 RING_POLICIES = ("consumer_first", "producer_first")
 
 
+def _compare(desc, c, y, mag):
+    """Relative L2 error and the worst element against its per-element bound."""
+    err = c.astype(np.float64) - y
+    norm = np.linalg.norm(y)
+    rel = float(np.linalg.norm(err) / norm) if norm > 0 else float(np.linalg.norm(err))
+    if not y.size:
+        return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]], elem_ratio=0.0,
+                    worst=None)
+    ratio = np.abs(err) / elementwise_bound(desc, y, mag)
+    worst = np.unravel_index(np.argmax(ratio), ratio.shape)
+    return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]],
+                elem_ratio=float(ratio.max()), worst=tuple(int(i) for i in worst))
+
+
 def check_kernel(desc, m, seed, bug=None, ring_policies=RING_POLICIES):
     """One check: ring interleavings, the model's data run, comparison with the reference.
     Returns a dict of measurements; raises ModelError on an invariant violation."""
@@ -701,17 +1136,29 @@ def check_kernel(desc, m, seed, bug=None, ring_policies=RING_POLICIES):
     a, b, sa, sb = random_problem(desc, m, seed)
     c = run_tiled_gemm(desc, a, b, sa, sb, m, policy="random", seed=seed, bug=bug)
     da, db = dequantized_operands(desc, a, b, sa, sb, m)
-    y = _reference_from(desc, da, db)
-    mag = accumulation_magnitude(desc, da, db)
-    err = c.astype(np.float64) - y
-    norm = np.linalg.norm(y)
-    rel = float(np.linalg.norm(err) / norm) if norm > 0 else float(np.linalg.norm(err))
-    ratio = np.abs(err) / elementwise_bound(desc, y, mag)
-    worst = np.unravel_index(np.argmax(ratio), ratio.shape)
+    r = _compare(desc, c, _reference_from(desc, da, db), accumulation_magnitude(desc, da, db))
     nmb, nnb, tiles, grid = tile_grid(desc, m)
-    return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]], elem_ratio=float(ratio.max()),
-                worst=tuple(int(i) for i in worst), tiles=tiles, grid=grid,
-                ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
+    r.update(tiles=tiles, grid=grid,
+             ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
+    return r
+
+
+def check_grouped_kernel(desc, counts, seed, bug=None, ring_policies=RING_POLICIES):
+    """check_kernel for the grouped kernel and one routing (per-expert token counts): ring
+    interleavings (with the expert search) on the routing's offsets, the data run, the
+    per-expert float64 reference on the rows in use."""
+    check_grouped_stage_ring(desc, expert_offsets(counts, desc["tile"][0]),
+                             policies=ring_policies, bug=bug)
+    a, b, sa, sb, offsets = random_grouped_problem(desc, counts, seed)
+    c = run_grouped_gemm(desc, a, b, sa, sb, offsets, policy="random", seed=seed, bug=bug)
+    m = int(offsets[-1])
+    y, mag = _grouped_reference(desc, a, b, sa, sb, offsets)
+    r = _compare(desc, c[:m], y, mag)
+    nmb, nnb, tiles, grid = grouped_tile_grid(desc, offsets)
+    r.update(tiles=tiles, grid=grid, rows=m, capacity=len(c), tokens=int(np.sum(counts)),
+             used=int(np.count_nonzero(counts)),
+             ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
+    return r
 
 
 def _parse_ms(values, desc):
@@ -728,15 +1175,83 @@ def _parse_ms(values, desc):
     return ms or sorted({1, 63, tm + 1, 3 * tm - 5})
 
 
+def _parse_routings(names, values, desc, seeds):
+    """(name, [counts per seed]) of the grouped checks: the --routings named, then each
+    --counts list; neither given: all default routings (ROUTINGS; uniform differs per
+    seed)."""
+    experts, tm = desc["experts"], desc["tile"][0]
+    names = [x for v in names or [] for x in v.split(",") if x]
+    unknown = [x for x in names if x not in ROUTINGS]
+    if unknown:
+        raise DescError("--routings: unknown routing(s) %s (known: %s)"
+                        % (", ".join(unknown), ", ".join(ROUTINGS)))
+    if not names and not values:
+        names = list(ROUTINGS)
+    cases = [(name, [routing_counts(name, experts, tm, seed) for seed in range(seeds)])
+             for name in names]
+    for v in values or []:
+        try:
+            counts = [int(x) for x in v.split(",")]
+        except ValueError:
+            raise DescError("--counts %r: expected comma-separated integers" % v)
+        if len(counts) != experts or min(counts) < 0:
+            raise DescError("--counts %r: expected %d non-negative token counts (one per "
+                            "expert)" % (v, experts))
+        cases.append(("counts", [np.array(counts, np.int64)] * seeds))
+    return cases
+
+
+def _grouped_main(desc, args, policies):
+    """The CLI's grouped path: one line per (routing, seed)."""
+    routings = _parse_routings(args.routings, args.counts, desc, args.seeds)
+    prec, (tm, tn, tk) = desc["precision"], desc["tile"]
+    print("kernel %s: grouped_gemm experts=%d %s n=%d k=%d tile=%dx%dx%d stages=%d "
+          "consumers=%d max_ctas=%d act=%s%s"
+          % (desc["name"], desc["experts"], prec, desc["n"], desc["k"], tm, tn, tk,
+             desc["stages"], desc["warp_roles"][1], desc["max_ctas"], desc["activation"],
+             " inject-bug=" + args.inject_bug if args.inject_bug else ""))
+    failed = total = 0
+    for name, per_seed in routings:
+        for seed, counts in enumerate(per_seed):
+            total += 1
+            head = "routing=%s T=%d experts_used=%d/%d seed=%d" % (
+                name, int(counts.sum()), int(np.count_nonzero(counts)), desc["experts"], seed)
+            try:
+                r = check_grouped_kernel(desc, counts, seed, bug=args.inject_bug,
+                                         ring_policies=policies)
+            except ModelError as e:
+                failed += 1
+                print("FAIL %s: %s" % (head, e))
+                continue
+            ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
+            failed += not ok
+            print("%s %s rows=%d/%d tiles=%d grid=%d ring_its/cta<=%d rel_l2=%.2e (bound "
+                  "%.0e) max_err/elem_bound=%.3f at C%s%s"
+                  % ("PASS" if ok else "FAIL", head, r["rows"], r["capacity"], r["tiles"],
+                     r["grid"], r["ring_its"], r["rel_l2"], r["bound"], r["elem_ratio"],
+                     list(r["worst"]) if r["worst"] else "[]",
+                     "" if ok else ": model differs from the float64 reference beyond the "
+                     "bound"))
+    return failed, total
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--kernel", help="DIR/<name>.json written by moec emit-kernel gemm")
+    src.add_argument("--kernel", help="DIR/<name>.json written by moec emit-kernel gemm "
+                                      "or grouped-gemm")
     src.add_argument("--desc-json", help="the kernel description inline, as JSON")
     p.add_argument("--m", action="append",
                    help="M (comma list, repeatable); default for a dynamic-M kernel: "
-                        "1, 63, TM+1, 3*TM-5")
-    p.add_argument("--seeds", type=int, default=1, help="random inputs per M (seeds 0..N-1)")
+                        "1, 63, TM+1, 3*TM-5 (dense kernels only)")
+    p.add_argument("--counts", action="append",
+                   help="grouped kernels: per-expert token counts C0,...,C(E-1) (repeatable, "
+                        "one check each); default: all --routings")
+    p.add_argument("--routings", action="append",
+                   help="grouped kernels: default routings to check (comma list, "
+                        "repeatable): " + "; ".join("%s: %s" % kv for kv in ROUTINGS.items()))
+    p.add_argument("--seeds", type=int, default=1,
+                   help="random inputs per M or routing (seeds 0..N-1)")
     p.add_argument("--inject-bug", choices=sorted(BUGS),
                    help="perturb the model like a kernel bug (for the self-test): " +
                         "; ".join("%s: %s" % kv for kv in BUGS.items()))
@@ -749,10 +1264,24 @@ def main(argv=None):
         p.error("--ring-policies: unknown policy in %r" % args.ring_policies)
     try:
         desc = load_desc(args.kernel) if args.kernel else parse_desc(args.desc_json)
-        ms = _parse_ms(args.m, desc)
+        grouped = desc["kind"] == "grouped_gemm"
+        if grouped and args.m:
+            raise DescError("--m is for dense kernels; a grouped kernel's rows come from "
+                            "--counts")
+        if not grouped and (args.counts or args.routings):
+            raise DescError("--counts and --routings are for grouped_gemm kernels")
+        if not grouped and args.inject_bug in GROUPED_BUGS:
+            raise DescError("--inject-bug=%s applies to grouped_gemm kernels only"
+                            % args.inject_bug)
+        if grouped:
+            failed, total = _grouped_main(desc, args, policies)
+        else:
+            ms = _parse_ms(args.m, desc)
     except (DescError, OSError, json.JSONDecodeError) as e:
         print("gemm_model: error: %s" % e, file=sys.stderr)
         return 2
+    if grouped:
+        return _verdict(desc, failed, total)
     prec, (tm, tn, tk) = desc["precision"], desc["tile"]
     print("kernel %s: %s n=%d k=%d tile=%dx%dx%d stages=%d consumers=%d max_ctas=%d act=%s%s"
           % (desc["name"], prec, desc["n"], desc["k"], tm, tn, tk, desc["stages"],
@@ -777,6 +1306,10 @@ def main(argv=None):
                      r["rel_l2"], r["bound"], r["elem_ratio"], list(r["worst"]),
                      "" if ok else ": model differs from the float64 reference beyond the "
                      "bound"))
+    return _verdict(desc, failed, total)
+
+
+def _verdict(desc, failed, total):
     sys.stdout.flush()                  # keep the per-check lines before the verdict
     if failed:
         print("gemm_model: %d of %d checks FAILED for %s" % (failed, total, desc["name"]),
