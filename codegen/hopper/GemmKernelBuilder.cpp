@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/hopper/GemmKernel.h"
+#include "codegen/hopper/KernelBuilder.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -36,9 +37,6 @@ using namespace mlir::moec::hopper;
 
 namespace {
 
-/// The dynamic shared memory symbol (1024-byte aligned for the 128B swizzle
-/// atoms that TMA writes and wgmma reads).
-constexpr llvm::StringLiteral kSmemSymbol = "__moec_smem";
 /// Registers per thread after setmaxnreg: the producer needs few, the
 /// consumers hold the accumulators (40 x 128 + 232 x 256 <= 64K).
 constexpr uint32_t kProducerRegisters = 40;
@@ -59,57 +57,22 @@ struct TileCoords {
   Value mBlock, nBlock, expert;
 };
 
-class GemmKernelBuilder {
+class GemmKernelBuilder : public KernelBuilderBase {
 public:
   GemmKernelBuilder(ImplicitLocOpBuilder &b, const GemmKernelSpec &spec)
-      : b(b), spec(spec) {
-    MLIRContext *ctx = b.getContext();
-    i1 = b.getI1Type();
-    i32 = b.getI32Type();
-    i64 = b.getI64Type();
-    f32 = b.getF32Type();
-    genericPtr = LLVM::LLVMPointerType::get(ctx);
-    globalPtr = LLVM::LLVMPointerType::get(ctx, 1);
-    sharedPtr = LLVM::LLVMPointerType::get(ctx, 3);
-    clusterPtr = LLVM::LLVMPointerType::get(ctx, 7);
+      : KernelBuilderBase(b), spec(spec) {
     accType = LLVM::LLVMStructType::getLiteral(
-        ctx, SmallVector<Type>(spec.tileN / 2, f32));
+        b.getContext(), SmallVector<Type>(spec.tileN / 2, f32));
   }
 
   /// Emits the shared memory symbol and the kernel at the insertion point.
   void build();
 
 private:
-  // Structured control flow on the member builder.
-  using LoopBody =
-      llvm::function_ref<SmallVector<Value>(Value iv, ValueRange iterArgs)>;
-  SmallVector<Value> forLoop(Value lb, Value ub, Value step, ValueRange inits,
-                             LoopBody body);
-  void ifThen(Value cond, llvm::function_ref<void()> thenBody);
-  void ifThenElse(Value cond, llvm::function_ref<void()> thenBody,
-                  llvm::function_ref<void()> elseBody);
-
-  // Integer helpers.
-  Value c32(int64_t v) { return arith::ConstantIntOp::create(b, i32, v); }
-  Value c64(int64_t v) { return arith::ConstantIntOp::create(b, i64, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, c32(y)); }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, c32(y)); }
-  Value ult(Value x, Value y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
-  }
-  Value eq(Value x, int64_t y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, c32(y));
-  }
-  Value minU(Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
-  Value wide(Value x) { return arith::ExtUIOp::create(b, i64, x); }
-
   // Shared memory layout: per stage the A tile then the B tile, then the
   // `full` and `empty` mbarriers of every stage.
   int64_t aTileBytes() const { return spec.tileM * kRowBytes; }
   int64_t barrierBase() const { return spec.stages * spec.stageBytes(); }
-  Value smemAt(Value byteOffset);
   Value stageOffset(Value stage) { return mul(stage, c32(spec.stageBytes())); }
   Value fullBarrier(Value stage);
   Value emptyBarrier(Value stage);
@@ -136,14 +99,12 @@ private:
   void storePair(Value row, Value col, Value v0, Value v1);
   Value loadScale(Value base, Value index);
 
-  ImplicitLocOpBuilder &b;
   const GemmKernelSpec &spec;
-  Type i1, i32, i64, f32, accType;
-  LLVM::LLVMPointerType genericPtr, globalPtr, sharedPtr, clusterPtr;
+  Type accType;
 
   // Values of the kernel body.
   SmallVector<Value, kNumArgs> args;
-  Value smem, tid, m, mBlocks, numTiles;
+  Value tid, m, mBlocks, numTiles;
   // Consumer thread position: the first row of its wgmma fragment inside
   // the tile and its first column inside each 8-column group.
   Value consumer, fragmentRow, fragmentCol;
@@ -152,52 +113,8 @@ private:
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// Control flow
-//===----------------------------------------------------------------------===//
-
-SmallVector<Value> GemmKernelBuilder::forLoop(Value lb, Value ub, Value step,
-                                              ValueRange inits, LoopBody body) {
-  auto loop = scf::ForOp::create(b, lb, ub, step, inits);
-  OpBuilder::InsertionGuard guard(b);
-  Block *block = loop.getBody();
-  if (inits.empty())
-    b.setInsertionPoint(block->getTerminator());
-  else
-    b.setInsertionPointToEnd(block);
-  SmallVector<Value> results =
-      body(loop.getInductionVar(), loop.getRegionIterArgs());
-  if (!inits.empty())
-    scf::YieldOp::create(b, results);
-  return SmallVector<Value>(loop.getResults());
-}
-
-void GemmKernelBuilder::ifThen(Value cond,
-                               llvm::function_ref<void()> thenBody) {
-  auto ifOp = scf::IfOp::create(b, TypeRange{}, cond, /*withElse=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  thenBody();
-}
-
-void GemmKernelBuilder::ifThenElse(Value cond,
-                                   llvm::function_ref<void()> thenBody,
-                                   llvm::function_ref<void()> elseBody) {
-  auto ifOp = scf::IfOp::create(b, TypeRange{}, cond, /*withElse=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  thenBody();
-  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-  elseBody();
-}
-
-//===----------------------------------------------------------------------===//
 // Shared memory
 //===----------------------------------------------------------------------===//
-
-Value GemmKernelBuilder::smemAt(Value byteOffset) {
-  return LLVM::GEPOp::create(b, sharedPtr, b.getI8Type(), smem,
-                             ValueRange{byteOffset});
-}
 
 Value GemmKernelBuilder::fullBarrier(Value stage) {
   return smemAt(add(c32(barrierBase()), mul(stage, c32(8))));
@@ -212,17 +129,14 @@ Value GemmKernelBuilder::emptyBarrier(Value stage) {
 //===----------------------------------------------------------------------===//
 
 LLVM::LLVMFuncOp GemmKernelBuilder::createFunction() {
-  MLIRContext *ctx = b.getContext();
   SmallVector<Type, kNumArgs> argTypes(kNumArgs);
   argTypes[kTmapA] = argTypes[kTmapB] = genericPtr;
   argTypes[kC] = argTypes[kScaleA] = argTypes[kScaleB] = globalPtr;
   argTypes[kM] = spec.isGrouped() ? Type(globalPtr) : Type(i32);
-  auto type =
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), argTypes);
-  auto func = LLVM::LLVMFuncOp::create(b, spec.name, type);
+  LLVM::LLVMFuncOp func = createKernel(spec.name, argTypes, spec.threads());
   // TMA descriptors are by-value grid_constant parameters: no copy to
   // global memory and no proxy fence per launch (hopper-notes.md).
-  Type descriptorBytes = LLVM::LLVMArrayType::get(b.getI8Type(), 128);
+  Type descriptorBytes = LLVM::LLVMArrayType::get(i8, 128);
   for (int arg : {kTmapA, kTmapB}) {
     func.setArgAttr(arg, LLVM::LLVMDialect::getByValAttrName(),
                     TypeAttr::get(descriptorBytes));
@@ -234,34 +148,17 @@ LLVM::LLVMFuncOp GemmKernelBuilder::createFunction() {
   for (int arg : {kC, kScaleA, kScaleB})
     func.setArgAttr(arg, LLVM::LLVMDialect::getNoAliasAttrName(),
                     b.getUnitAttr());
-  // setmaxnreg is dropped (ptxas C7508) unless both bounds are known.
-  func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func->setAttr(
-      NVVM::NVVMDialect::getMaxntidAttrName(),
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(spec.threads()), 1, 1}));
-  func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                b.getI32IntegerAttr(1));
   return func;
 }
 
 void GemmKernelBuilder::build() {
-  auto smemType = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
-  LLVM::GlobalOp::create(b, smemType, /*isConstant=*/false,
-                         LLVM::Linkage::External, kSmemSymbol, Attribute(),
-                         /*alignment=*/1024, /*addrSpace=*/3);
-  LLVM::LLVMFuncOp func = createFunction();
-  Block *entry = func.addEntryBlock(b);
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(entry);
-  args.assign(entry->args_begin(), entry->args_end());
-
-  smem = LLVM::AddressOfOp::create(b, sharedPtr, kSmemSymbol);
+  LLVM::LLVMFuncOp func = createFunction();
+  args.assign(func.getArguments().begin(), func.getArguments().end());
   tid = NVVM::ThreadIdXOp::create(b, i32);
   if (spec.isGrouped()) {
     // Rows in use: the end of the last expert's (tile-aligned) segment.
-    Value end = LLVM::GEPOp::create(b, globalPtr, i32, args[kOffsets],
-                                    ValueRange{c32(spec.experts)});
-    m = LLVM::LoadOp::create(b, i32, end);
+    m = loadGlobal(i32, args[kOffsets], c32(spec.experts));
   } else {
     m = spec.m ? c32(*spec.m) : args[kM];
   }
