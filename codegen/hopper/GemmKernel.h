@@ -32,6 +32,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -114,6 +115,15 @@ makeGroupedGemmKernelSpec(MLIRContext *context, int64_t experts, int64_t n,
 /// A default kernel name: moec_gemm_<precision>_m<M|dyn>_n<N>_k<K>[_silu],
 /// or moec_grouped_gemm_<precision>_e<E>_n<N>_k<K>[_silu].
 std::string defaultGemmKernelName(const GemmKernelSpec &spec);
+
+/// Creates `module { gpu.module @<name> [#nvvm.target<sm_90a>] {} }` and
+/// points `b` into the gpu.module.
+OwningOpRef<ModuleOp> createKernelModule(MLIRContext *context,
+                                         llvm::StringRef name,
+                                         ImplicitLocOpBuilder &b);
+
+/// Adds the kernel of `spec` to the gpu.module `b` points into.
+void buildGemmKernel(ImplicitLocOpBuilder &b, const GemmKernelSpec &spec);
 
 /// Builds `module { gpu.module @<name> [#nvvm.target<sm_90a>] { kernel } }`.
 OwningOpRef<ModuleOp> buildGemmKernelModule(MLIRContext *context,

@@ -566,14 +566,12 @@ void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
 // Module
 //===----------------------------------------------------------------------===//
 
-OwningOpRef<ModuleOp>
-hopper::buildGemmKernelModule(MLIRContext *context,
-                              const GemmKernelSpec &spec) {
+OwningOpRef<ModuleOp> hopper::createKernelModule(MLIRContext *context,
+                                                 llvm::StringRef name,
+                                                 ImplicitLocOpBuilder &b) {
   context->loadDialect<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
                        NVVM::NVVMDialect, scf::SCFDialect>();
-  Location loc = NameLoc::get(StringAttr::get(context, spec.name));
-  ImplicitLocOpBuilder b(loc, context);
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(b.getLoc());
   (*module)->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                      b.getUnitAttr());
   b.setInsertionPointToEnd(module->getBody());
@@ -582,8 +580,22 @@ hopper::buildGemmKernelModule(MLIRContext *context,
   auto target = NVVM::NVVMTargetAttr::get(
       context, /*optLevel=*/3, "nvptx64-nvidia-cuda", "sm_90a", "+ptx80");
   auto gpuModule =
-      gpu::GPUModuleOp::create(b, spec.name, ArrayAttr::get(context, {target}));
+      gpu::GPUModuleOp::create(b, name, ArrayAttr::get(context, {target}));
   b.setInsertionPointToStart(gpuModule.getBody());
+  return module;
+}
+
+void hopper::buildGemmKernel(ImplicitLocOpBuilder &b,
+                             const GemmKernelSpec &spec) {
   GemmKernelBuilder(b, spec).build();
+}
+
+OwningOpRef<ModuleOp>
+hopper::buildGemmKernelModule(MLIRContext *context,
+                              const GemmKernelSpec &spec) {
+  Location loc = NameLoc::get(StringAttr::get(context, spec.name));
+  ImplicitLocOpBuilder b(loc, context);
+  OwningOpRef<ModuleOp> module = createKernelModule(context, spec.name, b);
+  buildGemmKernel(b, spec);
   return module;
 }

@@ -28,8 +28,7 @@ KernelBuilderBase::KernelBuilderBase(ImplicitLocOpBuilder &b) : b(b) {
 }
 
 SmallVector<Value> KernelBuilderBase::forLoop(Value lb, Value ub, Value step,
-                                              ValueRange inits,
-                                              LoopBody body) {
+                                              ValueRange inits, LoopBody body) {
   auto loop = scf::ForOp::create(b, lb, ub, step, inits);
   OpBuilder::InsertionGuard guard(b);
   Block *block = loop.getBody();
@@ -105,9 +104,8 @@ LLVM::LLVMFuncOp KernelBuilderBase::createKernel(llvm::StringRef name,
   auto func = LLVM::LLVMFuncOp::create(b, name, type);
   // setmaxnreg is dropped (ptxas C7508) unless both bounds are known.
   func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func->setAttr(
-      NVVM::NVVMDialect::getMaxntidAttrName(),
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
+                b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
   func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                 b.getI32IntegerAttr(1));
   Block *entry = func.addEntryBlock(b);

@@ -302,7 +302,7 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
   return text;
 }
 
-std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
+llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
   llvm::json::Object description{
       {"kind", spec.isGrouped() ? "grouped_gemm" : "gemm"},
       {"name", spec.name},
@@ -332,9 +332,25 @@ std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
     description["experts"] = spec.experts;
     description["offsets_alignment"] = spec.tileM;
   }
+  return description;
+}
+
+std::string hopper::formatDescription(llvm::json::Object description) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(description)))
      << "\n";
+  return text;
+}
+
+std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
+  return formatDescription(describeGemm(spec));
+}
+
+std::string hopper::formatImageBytes(llvm::StringRef prefix,
+                                     const KernelImage &image) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  emitImage(os, prefix, image);
   return text;
 }

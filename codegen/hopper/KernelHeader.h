@@ -15,6 +15,7 @@
 #define MOEC_CODEGEN_HOPPER_KERNELHEADER_H
 
 #include "codegen/hopper/GemmKernel.h"
+#include "llvm/Support/JSON.h"
 
 #include <string>
 
@@ -34,6 +35,11 @@ std::string emitGemmHeader(const GemmKernelSpec &spec,
 
 /// The JSON description of `spec` (docs/hopper-codegen.md).
 std::string emitGemmDescription(const GemmKernelSpec &spec);
+llvm::json::Object describeGemm(const GemmKernelSpec &spec);
+std::string formatDescription(llvm::json::Object description);
+
+/// `static const unsigned char PREFIX_image[] = {...};` with a comment.
+std::string formatImageBytes(llvm::StringRef prefix, const KernelImage &image);
 
 } // namespace mlir::moec::hopper
 

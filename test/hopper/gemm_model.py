@@ -10,9 +10,23 @@ described by the JSON that `moec emit-kernel gemm ... -o DIR` writes next to the
    "m": null | int, "n": N, "k": K, "tile": [TM, TN, TK], "mma": [64, TN, mma_k],
    "stages": S, "warp_roles": [1, consumers], "promote_every": TK, "threads": ...,
    "smem_bytes": ..., "max_ctas": 132, "tile_order": "m_fastest",
-   "activation": "none" | "silu", "scale_block": 128}
+   "activation": "none" | "silu" | "swiglu", "scale_block": 128,
+   "output_n": N (N/2 with swiglu), "b_box_rows": TN (TN/2 with swiglu)}
 
 and compares it with a float64 reference on the same (already quantized) inputs.
+
+SwiGLU ("activation": "swiglu"): B is the fused gate|up weight, N = 2I rows (per expert):
+gate rows [0, I), up rows [I, 2I); C has I = output_n columns, C[r, j] = silu(G[r, j]) *
+U[r, j] with G = A . B[j] and U = A . B[I + j] (scaled).  A tile covers b_box_rows = TN/2
+output columns (numNBlocks = ceil(I / (TN/2))); each stage loads the A box and two B boxes:
+gate rows [nBlock*TN/2, +TN/2) into the first half of the B tile, up rows [I + nBlock*TN/2,
++TN/2) into the second half.  Rows >= N read zero (TMA), but gate rows >= I of a partial
+last tile read up rows: garbage, which the model loads as the kernel does and requires never
+to be stored.  The m64 x TN accumulator then holds gate in columns [0, TN/2) and up in
+[TN/2, TN): register r < TN/4 pairs with register r + TN/4 of the same thread (same row,
+column + TN/2).  FP8 block promotion uses one gate and one up weight scale per tile and
+k-block (the block of the half's first row); the rowwise epilogue scales the gate with
+scale_b[col] and the up value with scale_b[I + col] (col clamped to I-1, as the kernel).
 
 The grouped (MoE) kernel of `moec emit-kernel grouped-gemm --experts=E ...` has the same
 description with "kind": "grouped_gemm", "experts": E and "m": null.  Its operands are A
@@ -35,26 +49,30 @@ On top of the numeric comparison the model asserts the kernel's invariants as it
     are never written (they stay NaN) and never read (A and scale_a rows there are NaN in
     the model, so a read would poison C).
   * grouped: the expert search lands on the expert owning the tile's rows, for every tile.
+  * swiglu: every stored C[r, j] comes from a gate register holding (row r, B row j < I) and
+    an up register holding (row r, B row I + j), tracked from the rows the B boxes were
+    actually loaded from; the garbage gate columns (B rows >= I) are never stored.
   * numerics: relative L2 error (bf16 5e-3, FP8 2e-2) and a rigorous per-element bound
     (bf16 output rounding + float32 accumulation), which catches a single misplaced element.
 
 Library: parse_desc / load_desc, run_tiled_gemm, check_stage_ring, reference_gemm,
-random_problem, check_kernel; grouped: expert_offsets, find_expert, run_grouped_gemm,
-check_grouped_stage_ring, reference_grouped_gemm, random_grouped_problem, routing_counts,
-check_grouped_kernel.  CLI:
+random_problem, check_kernel, elementwise_bound, swiglu_bound; grouped: expert_offsets,
+find_expert, run_grouped_gemm, check_grouped_stage_ring, reference_grouped_gemm,
+random_grouped_problem, routing_counts, check_grouped_kernel.  CLI:
 
   gemm_model.py --kernel DIR/name.json [--m M[,M...]] [--seeds N]
   gemm_model.py --desc-json '{"precision": "bf16", ...}' [--m ...]
   gemm_model.py --desc-json '{"kind": "grouped_gemm", "experts": 16, ...}'
                 [--counts C0,C1,...,C(E-1)]...      (default: routing extremes)
   gemm_model.py ... --inject-bug=fragment-row|kblock-scale|stage-parity|empty-parity|
-                                 empty-count|expert-search|expert-scale
+                                 empty-count|expert-search|expert-scale|
+                                 swiglu-up-offset
 
 prints one line per (M or routing, seed) check and exits 1 on any failure (2 for a bad
 description).  The JSON files `moec emit-kernel` writes load as they are (extra keys are
 ignored).  --inject-bug perturbs the model the way a kernel bug would, so the self-tests
-(gemm-model.test, grouped-gemm-model.test) can prove the checks fail.  Needs only NumPy;
-run with /usr/bin/python3.
+(gemm-model.test, grouped-gemm-model.test, swiglu-gemm-model.test) can prove the checks
+fail.  Needs only NumPy; run with /usr/bin/python3.
 """
 
 import argparse
@@ -70,7 +88,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import llama4_ref as ref  # noqa: E402
 
 PRECISIONS = ("bf16", "fp8-rowwise", "fp8-block")
-ACTIVATIONS = ("none", "silu")
+ACTIVATIONS = ("none", "silu", "swiglu")
 # Relative L2 bounds of the model's bf16 output against the float64 reference.
 REL_L2_BOUND = {"bf16": 5e-3, "fp8-rowwise": 2e-2, "fp8-block": 2e-2}
 # K per wgmma instruction: 32 bytes of K for FP8 operands, 16 for bf16.
@@ -90,8 +108,11 @@ BUGS = {
     "expert-search": "grouped: the expert search tests offsets[mid] < row (strict) instead "
                      "of <=, so a tile starting an expert's segment goes to an earlier one",
     "expert-scale": "grouped: weight scales (scale_b) of expert e+1 (e-1 for the last)",
+    "swiglu-up-offset": "swiglu: the up value of output register r is taken from register "
+                        "r + TN/4 - 2 instead of r + TN/4",
 }
 GROUPED_BUGS = ("expert-search", "expert-scale")
+SWIGLU_BUGS = ("swiglu-up-offset",)
 KINDS = ("gemm", "grouped_gemm")
 
 
@@ -184,6 +205,24 @@ def parse_desc(obj):
         raise DescError("tile_order %r: only 'm_fastest' is modelled" % d["tile_order"])
     if d.setdefault("activation", "none") not in ACTIVATIONS:
         raise DescError("activation %r is not one of %s" % (d["activation"], ACTIVATIONS))
+    swiglu = d["activation"] == "swiglu"
+    if swiglu:
+        if d["n"] % 2:
+            raise DescError("swiglu needs the fused gate|up width N = 2I to be even, got %d"
+                            % d["n"])
+        if tn % 16:
+            raise DescError("swiglu: tile N %d must be a multiple of 16 (the up register of "
+                            "r is r + TN/4, TN/2 columns to the right)" % tn)
+        half, box = d["n"] // 2, tn // 2
+        if prec == "fp8-block" and (half % d["scale_block"]) % box:
+            raise DescError("swiglu with fp8-block needs I = N/2 = %d to be a multiple of %d "
+                            "so that the up rows stay inside their 128-row scale blocks"
+                            % (half, box))
+    for key, want in (("output_n", d["n"] // 2 if swiglu else d["n"]),
+                      ("b_box_rows", tn // 2 if swiglu else tn)):
+        if d.setdefault(key, want) != want:
+            raise DescError("%s %r != %d for activation %s, n %d, tile N %d"
+                            % (key, d[key], want, d["activation"], d["n"], tn))
     threads = WARPGROUP * (roles[0] + roles[1])
     if d.setdefault("threads", threads) != threads:
         raise DescError("threads %r != 128 x %d warpgroups" % (d["threads"], sum(roles)))
@@ -220,9 +259,10 @@ def load_desc(path):
 # --------------------------------------------------------------------------------------
 
 def tile_grid(desc, m):
-    """(numMBlocks, numNBlocks, numTiles, grid): the persistent launch the kernel uses."""
-    tm, tn, _ = desc["tile"]
-    nmb, nnb = ceil_div(m, tm), ceil_div(desc["n"], tn)
+    """(numMBlocks, numNBlocks, numTiles, grid): the persistent launch the kernel uses.
+    A tile covers b_box_rows output columns (TN; TN/2 with swiglu) of output_n."""
+    tm = desc["tile"][0]
+    nmb, nnb = ceil_div(m, tm), ceil_div(desc["output_n"], desc["b_box_rows"])
     tiles = nmb * nnb
     return nmb, nnb, tiles, min(tiles, desc["max_ctas"])
 
@@ -303,11 +343,11 @@ def grouped_tile_grid(desc, offsets):
     """(numMBlocks, numNBlocks, numTiles, grid) of a grouped launch: the kernel derives
     numMBlocks = offsets[E] / TM on the device; the host, which cannot know it, launches
     max_ctas CTAs and those without a tile exit at once."""
-    tm, tn, _ = desc["tile"]
+    tm = desc["tile"][0]
     rows = int(offsets[-1])
     if rows % tm:
         raise ValueError("offsets[E] = %d is not a multiple of TM = %d" % (rows, tm))
-    nmb, nnb = rows // tm, ceil_div(desc["n"], tn)
+    nmb, nnb = rows // tm, ceil_div(desc["output_n"], desc["b_box_rows"])
     return nmb, nnb, nmb * nnb, desc["max_ctas"]
 
 
@@ -469,6 +509,16 @@ def _load_box(x, r0, rows, k0, cols):
     return box
 
 
+def _load_rows(x, src, k0, cols):
+    """TMA box loads stacked into one tile: row i of the result is row src[i] of x (columns
+    [k0, k0+cols)), zero where src[i] < 0 (the box ran past the tensor) or past K."""
+    box = np.zeros((len(src), cols), np.float32)
+    ok = src >= 0
+    part = x[src[ok], k0:k0 + cols]
+    box[ok, :part.shape[1]] = part
+    return box
+
+
 def _pad(x, shape):
     """x zero-padded to `shape`: what guarded scale loads return past the tensor's end."""
     out = np.zeros(shape, np.float32)
@@ -497,23 +547,27 @@ class TiledGemm:
 
     The grouped kernel (GroupedGemm) shares all of it and overrides the hooks: the tile
     schedule (_schedule), operand setup (_load_operands), the tile -> (m-block, n-block,
-    expert) lookup (tile_coords), the B box load (_b_box) and the weight scale loads
-    (_sb_block, _sb_row).  `m` is the number of rows in use (the epilogue's bound), `rows`
-    the rows allocated for A and C (rows >= m must stay untouched)."""
+    expert) lookup (tile_coords), the tensor B's boxes are read from (_b_matrix) and the
+    weight scale loads (_sb_block, _sb_row).  `m` is the number of rows in use (the
+    epilogue's bound), `rows` the rows allocated for A and C (rows >= m must stay
+    untouched).  C has output_n columns (N, or I = N/2 with swiglu)."""
 
     def __init__(self, desc, a, b, scale_a, scale_b, m, bug=None, compute=True, rows=None):
         self.desc, self.m, self.n, self.k = desc, m, desc["n"], desc["k"]
         self.rows = m if rows is None else rows
         self.prec, self.bug, self.compute = desc["precision"], bug, compute
         self.tm, self.tn, self.tk = desc["tile"]
+        self.out_n, self.box_n = desc["output_n"], desc["b_box_rows"]
+        self.swiglu = desc["activation"] == "swiglu"
+        self.gate_rows_past_i = 0       # swiglu: garbage gate rows (B rows >= I), all tiles
         self.mma_k = desc["mma"][2]
         self.stages, self.consumers = desc["stages"], desc["warp_roles"][1]
         self.nmb, self.nnb, self.num_tiles, self.grid = self._schedule()
         self.nkb = ceil_div(self.k, self.tk)
         if compute:
             self._load_operands(a, b, scale_a, scale_b)
-            self.c = np.full((self.rows, self.n), np.nan, np.float32)    # poisoned output
-            self.writes = np.zeros((self.rows, self.n), np.int32)
+            self.c = np.full((self.rows, self.out_n), np.nan, np.float32)  # poisoned output
+            self.writes = np.zeros((self.rows, self.out_n), np.int32)
             self.hw_rows, self.hw_cols = wgmma_accumulator_layout(self.tn)
             self.k_rows, self.k_cols = kernel_fragment_coords(
                 self.tn, bug if bug == "fragment-row" else None)
@@ -539,8 +593,27 @@ class TiledGemm:
     def _a_box(self, mb, kb):
         return _load_box(self.a, mb * self.tm, self.tm, kb * self.tk, self.tk)
 
+    def _b_matrix(self, expert):
+        """The [N, K] tensor the B boxes are read from (a 2D map: rows past N read zero)."""
+        return self.b
+
+    def _b_rows(self, nb):
+        """The B row each row of n-block nb's B tile is loaded from, -1 where the box runs
+        past N (TMA fills zero; printed as "B row -1").  Dense/silu: one box, rows
+        [nb*TN, +TN).  swiglu: the gate box, rows [nb*TN/2, +TN/2), then the up box, rows
+        [I + nb*TN/2, +TN/2): gate rows >= I of a partial last tile are up rows (garbage
+        the epilogue must not store)."""
+        if self.swiglu:
+            j = nb * self.box_n + np.arange(self.box_n)
+            src = np.concatenate([j, self.out_n + j])
+        else:
+            src = nb * self.tn + np.arange(self.tn)
+        return np.where(src < self.n, src, -1)
+
     def _b_box(self, expert, nb, kb):
-        return _load_box(self.b, nb * self.tn, self.tn, kb * self.tk, self.tk)
+        """The stage's B tile [TN, TK] and the B row each of its rows came from."""
+        src = self._b_rows(nb)
+        return _load_rows(self._b_matrix(expert), src, kb * self.tk, self.tk), src
 
     def _sb_block(self, expert, col_blocks, kb):
         return _scale_at(self.sb, "scale_b", col_blocks, kb)
@@ -582,7 +655,7 @@ class TiledGemm:
                 yield empty[stage], (parity if self.bug == "empty-parity" else parity ^ 1)
                 data = None
                 if self.compute:
-                    data = (self._a_box(mb, kb), self._b_box(expert, nb, kb))
+                    data = (self._a_box(mb, kb),) + self._b_box(expert, nb, kb)
                 ring.fill(stage, (tile, kb), data)
                 full[stage].arrive()
                 it += 1
@@ -595,12 +668,17 @@ class TiledGemm:
             mb, nb, expert = self.tile_coords(tile)
             total = np.zeros((WARPGROUP, self.tn // 2), np.float32)    # registers
             acc = np.zeros((WGMMA_M, self.tn), np.float32)              # bf16: whole K
+            b_src = None
             for kb in range(self.nkb):
                 stage, parity = self._ring_pos(it)
                 yield full[stage], (parity ^ 1 if self.bug == "stage-parity" else parity)
                 data = ring.read(stage, c, (tile, kb))
                 if self.compute:
-                    a_box, b_box = data
+                    a_box, b_box, src = data
+                    if b_src is not None and not np.array_equal(src, b_src):
+                        raise ModelError("consumer %d of tile %d: k-block %d's B tile comes "
+                                         "from other B rows than k-block 0's" % (c, tile, kb))
+                    b_src = src
                     if self.prec == "bf16":
                         self._wgmma_steps(acc, a_box, b_box, c)
                     else:
@@ -612,7 +690,7 @@ class TiledGemm:
             if self.compute:
                 if self.prec == "bf16":
                     total = acc[self.hw_rows, self.hw_cols]
-                self._epilogue(total, cta, tile, mb, nb, expert, c)
+                self._epilogue(total, cta, tile, mb, nb, expert, c, b_src)
 
     # -- math ------------------------------------------------------------------------
 
@@ -641,32 +719,51 @@ class TiledGemm:
             rows, cols = self._global_coords(mb, nb, c)
             kb_a = kb + 1 if self.bug == "kblock-scale" else kb
             sa = _scale_at(self.sa, "scale_a", rows, kb_a)
-            sb = self._sb_block(expert, cols // self.desc["scale_block"], kb)
+            if self.swiglu:
+                # One gate and one up weight scale per tile and k-block, by register index
+                # (r < TN/4: gate), from the 128-row block of the half's first B row.
+                part = np.arange(self.tn // 2) >= self.tn // 4
+                first = nb * self.box_n + part * self.out_n
+                sb = self._sb_block(expert, (first // self.desc["scale_block"])[None, :], kb)
+            else:
+                sb = self._sb_block(expert, cols // self.desc["scale_block"], kb)
             regs = regs * sa * sb
         total += regs
 
-    def _epilogue(self, total, cta, tile, mb, nb, expert, c):
+    def _epilogue(self, total, cta, tile, mb, nb, expert, c, b_src):
         """Scale (rowwise), activation, bf16 rounding, and guarded stores per (thread, reg),
-        checking each store stays in the tile this consumer owns and hits a fresh element."""
-        rows, cols = self._global_coords(mb, nb, c)
-        vals = total
-        if self.prec == "fp8-rowwise":
-            vals = vals * _scale_at(self.sa, "scale_a", rows) * self._sb_row(expert, cols)
-        if self.desc["activation"] == "silu":
-            vals = _silu32(vals)
-        vals = ref.round_bf16(vals)
+        checking each store stays in the tile this consumer owns and hits a fresh element.
+        swiglu: output registers [0, TN/4) only, see _swiglu_values."""
         where = "%s consumer %d" % (self._tile_name(cta, tile, mb, nb, expert), c)
-        r0, c0 = mb * self.tm + c * WGMMA_M, nb * self.tn
-        outside = (rows < r0) | (rows >= r0 + WGMMA_M) | (cols < c0) | (cols >= c0 + self.tn)
+        if self.swiglu:
+            rows, cols = self._swiglu_coords(mb, nb, c)
+        else:
+            rows, cols = self._global_coords(mb, nb, c)
+        guard = (rows < self.m) & (cols < self.out_n)
+        if self.swiglu:
+            vals = self._swiglu_values(total, rows, cols, guard, nb, expert, c, b_src, where)
+        else:
+            vals = total
+            if self.prec == "fp8-rowwise":
+                vals = vals * _scale_at(self.sa, "scale_a", rows) * self._sb_row(expert, cols)
+            if self.desc["activation"] == "silu":
+                vals = _silu32(vals)
+        vals = ref.round_bf16(vals)
+        r0, c0 = mb * self.tm + c * WGMMA_M, nb * self.box_n
+        outside = ((rows < r0) | (rows >= r0 + WGMMA_M) | (cols < c0) |
+                   (cols >= c0 + self.box_n))
         if outside.any():
             t, r = np.argwhere(outside)[0]
             raise ModelError("epilogue of %s: thread %d reg %d stores C[%d, %d], outside its "
                              "rows [%d, %d) x cols [%d, %d)" % (where, t, r, rows[t, r],
                                                                cols[t, r], r0, r0 + WGMMA_M,
-                                                               c0, c0 + self.tn))
-        guard = (rows < self.m) & (cols < self.n)
-        if ((rows < 0) | (cols < 0))[guard].any():
-            raise ModelError("epilogue of %s stores out of bounds" % where)
+                                                               c0, c0 + self.box_n))
+        oob = ((rows < 0) | (rows >= self.m) | (cols < 0) | (cols >= self.out_n)) & guard
+        if oob.any():
+            t, r = np.argwhere(oob)[0]
+            raise ModelError("epilogue of %s: thread %d reg %d stores C[%d, %d], out of bounds "
+                             "[0, %d) x [0, %d)" % (where, t, r, rows[t, r], cols[t, r],
+                                                   self.m, self.out_n))
         rg, cg = rows[guard], cols[guard]
         np.add.at(self.writes, (rg, cg), 1)
         twice = self.writes[rg, cg] > 1
@@ -675,6 +772,54 @@ class TiledGemm:
             raise ModelError("epilogue of %s: thread %d reg %d writes C[%d, %d] a second time"
                              % (where, t, r, rows[t, r], cols[t, r]))
         self.c[rg, cg] = vals[guard]
+
+    def _swiglu_coords(self, mb, nb, c):
+        """(row, output column) of the SwiGLU epilogue's output registers r in [0, TN/4):
+        the kernel's fragment row, and nb*TN/2 + col(r)."""
+        q = self.tn // 4
+        return (mb * self.tm + c * WGMMA_M + self.k_rows[:, :q],
+                nb * self.box_n + self.k_cols[:, :q])
+
+    def _swiglu_values(self, total, rows, cols, stored, nb, expert, c, b_src, where):
+        """The SwiGLU epilogue's values for output registers r in [0, TN/4) at (rows, cols)
+        (_swiglu_coords): gate = acc[r], up = acc[r + TN/4] (same thread), rowwise-scaled
+        with scale_b[col] and scale_b[I + col] (col clamped to I-1 as the kernel's loads),
+        out = silu(g) * u in float32.  Checks, for every element the guarded store writes
+        (`stored`), that both registers hold the stored row and that the gate comes from B
+        row col (< I: never a garbage column) and the up value from B row I + col, using
+        the hardware layout and the rows the B boxes were loaded from."""
+        q, half_n = self.tn // 4, self.out_n
+        up = np.arange(q) + q - (2 if self.bug == "swiglu-up-offset" else 0)
+        local = self.k_rows[:, :q]
+        if c == 0:
+            gate_src = b_src[:self.box_n]
+            self.gate_rows_past_i += int(np.count_nonzero((gate_src >= half_n) |
+                                                          (gate_src < 0)))
+        g_row, u_row = self.hw_rows[:, :q], self.hw_rows[:, up]
+        g_src, u_src = b_src[self.hw_cols[:, :q]], b_src[self.hw_cols[:, up]]
+        bad = stored & ((g_row != local) | (u_row != local) | (g_src != cols) |
+                        (u_src != half_n + cols))
+        if bad.any():
+            t, r = np.argwhere(bad)[0]
+            if g_row[t, r] != local[t, r] or u_row[t, r] != local[t, r]:
+                why = "a register holds another row"
+            elif g_src[t, r] >= half_n:
+                why = "garbage: gate B row >= I = %d" % half_n
+            else:
+                why = "wrong B rows"
+            raise ModelError("epilogue of %s: thread %d stores C[%d, %d] from gate reg %d "
+                             "(accumulator row %d, B row %d) and up reg %d (accumulator row "
+                             "%d, B row %d), expected row %d and B rows %d, %d (%s)"
+                             % (where, t, rows[t, r], cols[t, r], r, g_row[t, r],
+                                g_src[t, r], up[r], u_row[t, r], u_src[t, r], local[t, r],
+                                cols[t, r], half_n + cols[t, r], why))
+        g, u = total[:, :q], total[:, up]
+        if self.prec == "fp8-rowwise":
+            sa = _scale_at(self.sa, "scale_a", rows)
+            col = np.minimum(cols, half_n - 1)
+            g = g * (sa * self._sb_row(expert, col))
+            u = u * (sa * self._sb_row(expert, half_n + col))
+        return _silu32(g) * u
 
     # -- launch ----------------------------------------------------------------------
 
@@ -722,7 +867,7 @@ class TiledGemm:
 class GroupedGemm(TiledGemm):
     """One launch of the grouped (MoE) kernel over the contiguous, tile-aligned layout.
 
-    A [rows, K], B [E, N, K], C [rows, N]; offsets int32 [E+1] (expert e owns rows
+    A [rows, K], B [E, N, K], C [rows, output_n]; offsets int32 [E+1] (expert e owns rows
     [offsets[e], offsets[e+1]), all multiples of TM); rows >= offsets[E] allocated but
     unused.  Scales: fp8-rowwise scale_a [rows], scale_b [E, N]; fp8-block scale_a
     [rows, ceil(K/128)], scale_b [E, ceil(N/128), ceil(K/128)]; bf16 none."""
@@ -791,9 +936,10 @@ class GroupedGemm(TiledGemm):
                                             o[owner], o[owner + 1]))
         return mb, nb, e
 
-    def _b_box(self, expert, nb, kb):
-        """A box of the 3D tensor map [E, N, K]: rows past N read zero, not expert+1's."""
-        return _load_box(self.b[expert], nb * self.tn, self.tn, kb * self.tk, self.tk)
+    def _b_matrix(self, expert):
+        """The expert's [N, K] slice of the 3D tensor map [E, N, K]: rows past N read zero,
+        not expert+1's."""
+        return self.b[expert]
 
     def _scale_expert(self, expert):
         if self.bug == "expert-scale" and self.experts > 1:
@@ -832,7 +978,7 @@ def _check_scales(prec, scale_a, scale_b, m, n, nkb, sblock):
 
 
 def run_tiled_gemm(desc, a, b, scale_a, scale_b, m, policy="random", seed=0, bug=None):
-    """Run the kernel model; returns C [m, n] float32 holding bf16 values.
+    """Run the kernel model; returns C [m, output_n] float32 holding bf16 values.
 
     a [m, k], b [n, k]: float32 values (or raw e4m3 uint8 / bf16 uint16 bits).  Scales:
     fp8-rowwise [m] and [n]; fp8-block [m, ceil(k/128)] and [ceil(n/128), ceil(k/128)];
@@ -849,7 +995,7 @@ def check_stage_ring(desc, m, policies=POLICIES, bug=None):
 
 def run_grouped_gemm(desc, a, b, scale_a, scale_b, offsets, policy="random", seed=0,
                      bug=None):
-    """Run the grouped kernel model; returns C [rows, n] float32 holding bf16 values in
+    """Run the grouped kernel model; returns C [rows, output_n] float32 holding bf16 values in
     rows < offsets[E] and the NaN poison in the rows past them (never written).
 
     a [rows, k] with rows >= offsets[E] (the launcher's capacity), b [E, n, k]: float32
@@ -899,15 +1045,34 @@ def _dequantize_b(desc, b, scale_b):
 
 
 def reference_gemm(desc, a, b, scale_a, scale_b, m):
-    """float64 C = act(sum_k A[m,k] B[n,k] * scales) on the same quantized inputs."""
+    """float64 C = act(sum_k A[m,k] B[n,k] * scales) on the same quantized inputs; swiglu:
+    C [m, I] = silu(G) * U with G, U the first and last I columns of A' B'^T."""
     return _reference_from(desc, *dequantized_operands(desc, a, b, scale_a, scale_b, m))
+
+
+def _silu64(y):
+    return y / (1.0 + np.exp(-np.clip(y, -700, 700)))
 
 
 def _reference_from(desc, da, db):
     y = da @ db.T
     if desc["activation"] == "silu":
-        y = y / (1.0 + np.exp(-np.clip(y, -700, 700)))
+        y = _silu64(y)
+    elif desc["activation"] == "swiglu":
+        half = desc["output_n"]
+        y = _silu64(y[:, :half]) * y[:, half:]
     return y
+
+
+def _reference_and_bound(desc, da, db):
+    """The float64 reference and the per-element error bound of the model's C."""
+    mag = accumulation_magnitude(desc, da, db)
+    if desc["activation"] != "swiglu":
+        y = _reference_from(desc, da, db)
+        return y, elementwise_bound(desc, y, mag)
+    half = desc["output_n"]
+    lin = da @ db.T
+    return swiglu_bound(desc, lin[:, :half], lin[:, half:], mag[:, :half], mag[:, half:])
 
 
 def accumulation_magnitude(desc, da, db):
@@ -951,27 +1116,26 @@ def random_problem(desc, m, seed):
 
 
 def _grouped_reference(desc, a, b, scale_a, scale_b, offsets):
-    """float64 reference and accumulation magnitude of the grouped GEMM, one plain GEMM per
+    """float64 reference and per-element error bound of the grouped GEMM, one plain GEMM per
     expert segment, on operands dequantized as in the dense reference (dequantized_operands;
     B one expert at a time, only the experts with rows): C[r] = act(A'[r] . B'[e]^T) for
-    offsets[e] <= r < offsets[e+1].  All-zero rows of A' (the padding) give exactly
-    act(0) = 0 and are not multiplied."""
+    offsets[e] <= r < offsets[e+1] (swiglu: silu(G) * U, output_n columns).  All-zero rows of
+    A' (the padding) give exactly act(0) = 0 and are not multiplied."""
     m = int(offsets[-1])
     da = _dequantize_a(desc, a, scale_a, m)
-    y = np.zeros((m, desc["n"]))
-    mag = np.zeros_like(y)
+    y = np.zeros((m, desc["output_n"]))
+    bound = np.zeros_like(y)
     nonzero = np.flatnonzero(np.any(da != 0, axis=1))
     for e in range(desc["experts"]):
         rows = nonzero[(nonzero >= offsets[e]) & (nonzero < offsets[e + 1])]
         if len(rows):
             db = _dequantize_b(desc, b[e], None if scale_b is None else scale_b[e])
-            y[rows] = _reference_from(desc, da[rows], db)
-            mag[rows] = accumulation_magnitude(desc, da[rows], db)
-    return y, mag
+            y[rows], bound[rows] = _reference_and_bound(desc, da[rows], db)
+    return y, bound
 
 
 def reference_grouped_gemm(desc, a, b, scale_a, scale_b, offsets):
-    """float64 C [offsets[E], n] of the grouped GEMM on the same quantized inputs."""
+    """float64 C [offsets[E], output_n] of the grouped GEMM on the same quantized inputs."""
     return _grouped_reference(desc, a, b, scale_a, scale_b, offsets)[0]
 
 
@@ -1108,6 +1272,21 @@ def elementwise_bound(desc, y_ref, mag):
     return (2.0 ** -8 + 2.0 ** -20) * np.abs(y_ref) + 2 * lip * gamma * mag + 1e-30
 
 
+def swiglu_bound(desc, g, u, mag_g, mag_u):
+    """(reference, bound) of SwiGLU: y = silu(G) U in float64 and a rigorous per-element
+    bound on |C - y|.  With the float32 errors eg, eu of the scaled gate and up values
+    (2 gamma mag, as in elementwise_bound) and |silu'| < 1.1, |silu(x)| <= |x|:
+    |silu(g') u' - silu(g) u| <= 1.1 eg (|u| + eu) + |g| eu; plus bf16 rounding of the
+    output and the float32 silu and product (2^-8 + 2^-20 relative)."""
+    nkb = ceil_div(desc["k"], desc["tile"][2])
+    gamma = (desc["k"] + 3 * nkb + 8) * 2.0 ** -24
+    eg, eu = 2 * gamma * mag_g, 2 * gamma * mag_u
+    y = _silu64(g) * u
+    bound = ((2.0 ** -8 + 2.0 ** -20) * np.abs(y) + 1.1 * eg * (np.abs(u) + eu) +
+             np.abs(g) * eu + 1e-30)
+    return y, bound
+
+
 # --------------------------------------------------------------------------------------
 # Checks and CLI
 # --------------------------------------------------------------------------------------
@@ -1115,7 +1294,7 @@ def elementwise_bound(desc, y_ref, mag):
 RING_POLICIES = ("consumer_first", "producer_first")
 
 
-def _compare(desc, c, y, mag):
+def _compare(desc, c, y, bound):
     """Relative L2 error and the worst element against its per-element bound."""
     err = c.astype(np.float64) - y
     norm = np.linalg.norm(y)
@@ -1123,7 +1302,7 @@ def _compare(desc, c, y, mag):
     if not y.size:
         return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]], elem_ratio=0.0,
                     worst=None)
-    ratio = np.abs(err) / elementwise_bound(desc, y, mag)
+    ratio = np.abs(err) / (bound + 1e-30)
     worst = np.unravel_index(np.argmax(ratio), ratio.shape)
     return dict(rel_l2=rel, bound=REL_L2_BOUND[desc["precision"]],
                 elem_ratio=float(ratio.max()), worst=tuple(int(i) for i in worst))
@@ -1134,11 +1313,12 @@ def check_kernel(desc, m, seed, bug=None, ring_policies=RING_POLICIES):
     Returns a dict of measurements; raises ModelError on an invariant violation."""
     check_stage_ring(desc, m, policies=ring_policies, bug=bug)
     a, b, sa, sb = random_problem(desc, m, seed)
-    c = run_tiled_gemm(desc, a, b, sa, sb, m, policy="random", seed=seed, bug=bug)
+    model = TiledGemm(desc, a, b, sa, sb, m, bug=bug)
+    c = model.run(policy="random", seed=seed)
     da, db = dequantized_operands(desc, a, b, sa, sb, m)
-    r = _compare(desc, c, _reference_from(desc, da, db), accumulation_magnitude(desc, da, db))
+    r = _compare(desc, c, *_reference_and_bound(desc, da, db))
     nmb, nnb, tiles, grid = tile_grid(desc, m)
-    r.update(tiles=tiles, grid=grid,
+    r.update(tiles=tiles, grid=grid, gate_rows_past_i=model.gate_rows_past_i,
              ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
     return r
 
@@ -1150,13 +1330,14 @@ def check_grouped_kernel(desc, counts, seed, bug=None, ring_policies=RING_POLICI
     check_grouped_stage_ring(desc, expert_offsets(counts, desc["tile"][0]),
                              policies=ring_policies, bug=bug)
     a, b, sa, sb, offsets = random_grouped_problem(desc, counts, seed)
-    c = run_grouped_gemm(desc, a, b, sa, sb, offsets, policy="random", seed=seed, bug=bug)
+    model = GroupedGemm(desc, a, b, sa, sb, offsets, bug=bug)
+    c = model.run(policy="random", seed=seed)
     m = int(offsets[-1])
-    y, mag = _grouped_reference(desc, a, b, sa, sb, offsets)
-    r = _compare(desc, c[:m], y, mag)
+    y, bound = _grouped_reference(desc, a, b, sa, sb, offsets)
+    r = _compare(desc, c[:m], y, bound)
     nmb, nnb, tiles, grid = grouped_tile_grid(desc, offsets)
-    r.update(tiles=tiles, grid=grid, rows=m, capacity=len(c), tokens=int(np.sum(counts)),
-             used=int(np.count_nonzero(counts)),
+    r.update(tiles=tiles, grid=grid, gate_rows_past_i=model.gate_rows_past_i, rows=m,
+             capacity=len(c), tokens=int(np.sum(counts)), used=int(np.count_nonzero(counts)),
              ring_its=ceil_div(tiles, grid) * ceil_div(desc["k"], desc["tile"][2]))
     return r
 
@@ -1206,9 +1387,10 @@ def _grouped_main(desc, args, policies):
     routings = _parse_routings(args.routings, args.counts, desc, args.seeds)
     prec, (tm, tn, tk) = desc["precision"], desc["tile"]
     print("kernel %s: grouped_gemm experts=%d %s n=%d k=%d tile=%dx%dx%d stages=%d "
-          "consumers=%d max_ctas=%d act=%s%s"
+          "consumers=%d max_ctas=%d act=%s%s%s"
           % (desc["name"], desc["experts"], prec, desc["n"], desc["k"], tm, tn, tk,
              desc["stages"], desc["warp_roles"][1], desc["max_ctas"], desc["activation"],
+             _swiglu_note(desc),
              " inject-bug=" + args.inject_bug if args.inject_bug else ""))
     failed = total = 0
     for name, per_seed in routings:
@@ -1225,10 +1407,11 @@ def _grouped_main(desc, args, policies):
                 continue
             ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
             failed += not ok
-            print("%s %s rows=%d/%d tiles=%d grid=%d ring_its/cta<=%d rel_l2=%.2e (bound "
+            print("%s %s rows=%d/%d tiles=%d grid=%d ring_its/cta<=%d%s rel_l2=%.2e (bound "
                   "%.0e) max_err/elem_bound=%.3f at C%s%s"
                   % ("PASS" if ok else "FAIL", head, r["rows"], r["capacity"], r["tiles"],
-                     r["grid"], r["ring_its"], r["rel_l2"], r["bound"], r["elem_ratio"],
+                     r["grid"], r["ring_its"], _garbage_note(desc, r), r["rel_l2"],
+                     r["bound"], r["elem_ratio"],
                      list(r["worst"]) if r["worst"] else "[]",
                      "" if ok else ": model differs from the float64 reference beyond the "
                      "bound"))
@@ -1273,6 +1456,9 @@ def main(argv=None):
         if not grouped and args.inject_bug in GROUPED_BUGS:
             raise DescError("--inject-bug=%s applies to grouped_gemm kernels only"
                             % args.inject_bug)
+        if desc["activation"] != "swiglu" and args.inject_bug in SWIGLU_BUGS:
+            raise DescError("--inject-bug=%s applies to swiglu kernels only"
+                            % args.inject_bug)
         if grouped:
             failed, total = _grouped_main(desc, args, policies)
         else:
@@ -1283,9 +1469,9 @@ def main(argv=None):
     if grouped:
         return _verdict(desc, failed, total)
     prec, (tm, tn, tk) = desc["precision"], desc["tile"]
-    print("kernel %s: %s n=%d k=%d tile=%dx%dx%d stages=%d consumers=%d max_ctas=%d act=%s%s"
+    print("kernel %s: %s n=%d k=%d tile=%dx%dx%d stages=%d consumers=%d max_ctas=%d act=%s%s%s"
           % (desc["name"], prec, desc["n"], desc["k"], tm, tn, tk, desc["stages"],
-             desc["warp_roles"][1], desc["max_ctas"], desc["activation"],
+             desc["warp_roles"][1], desc["max_ctas"], desc["activation"], _swiglu_note(desc),
              " inject-bug=" + args.inject_bug if args.inject_bug else ""))
     failed = total = 0
     for m in ms:
@@ -1300,13 +1486,29 @@ def main(argv=None):
                 continue
             ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
             failed += not ok
-            print("%s %s tiles=%d grid=%d ring_its/cta<=%d rel_l2=%.2e (bound %.0e) "
+            print("%s %s tiles=%d grid=%d ring_its/cta<=%d%s rel_l2=%.2e (bound %.0e) "
                   "max_err/elem_bound=%.3f at C%s%s"
                   % ("PASS" if ok else "FAIL", head, r["tiles"], r["grid"], r["ring_its"],
-                     r["rel_l2"], r["bound"], r["elem_ratio"], list(r["worst"]),
+                     _garbage_note(desc, r), r["rel_l2"], r["bound"], r["elem_ratio"],
+                     list(r["worst"]),
                      "" if ok else ": model differs from the float64 reference beyond the "
                      "bound"))
     return _verdict(desc, failed, total)
+
+
+def _swiglu_note(desc):
+    """Header detail of a swiglu kernel: C's width I and the B rows per box."""
+    if desc["activation"] != "swiglu":
+        return ""
+    return " output_n=%d b_box_rows=%d" % (desc["output_n"], desc["b_box_rows"])
+
+
+def _garbage_note(desc, r):
+    """swiglu: how many (tile, gate B row >= I) pairs were loaded and computed but never
+    stored (a partial last n-block)."""
+    if desc["activation"] != "swiglu":
+        return ""
+    return " gate_rows_past_I=%d" % r["gate_rows_past_i"]
 
 
 def _verdict(desc, failed, total):

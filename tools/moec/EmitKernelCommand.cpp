@@ -7,6 +7,7 @@
 #include "tools/moec/EmitKernelCommand.h"
 #include "codegen/hopper/GemmKernel.h"
 #include "codegen/hopper/KernelHeader.h"
+#include "codegen/hopper/MoeLayer.h"
 #include "codegen/hopper/Ptx.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -113,63 +114,134 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
   return spec;
 }
 
-} // namespace
-
-int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
-  if (request.kind == "moe-layer")
-    return fail("not implemented yet: moec emit-kernel moe-layer (routing and "
-                "combine kernels; gemm and grouped-gemm are available)");
-  if (request.kind != "gemm" && request.kind != "grouped-gemm")
-    return fail("unknown kernel kind '" + request.kind +
-                "' (expected gemm, grouped-gemm or moe-layer)");
-  if (request.outputDir.empty())
-    return fail("-o DIR is required: the output directory");
-
-  MLIRContext context;
-  llvm::Expected<GemmKernelSpec> spec = specFor(context, request);
-  if (!spec)
-    return fail(spec.takeError());
-  OwningOpRef<ModuleOp> module = buildGemmKernelModule(&context, *spec);
-  if (failed(verify(*module)))
-    return fail("internal error: the generated kernel does not verify");
-  std::string mlirText;
-  if (request.keepMlir) {
-    llvm::raw_string_ostream os(mlirText);
-    module->print(os);
-  }
-  llvm::Expected<std::string> ptx = translateToPtx(*module);
+/// PTX of `module`, assembled to a cubin when ptxas is there; `reports`
+/// receives ptxas's verdicts.
+llvm::Expected<std::pair<std::string, KernelImage>>
+compileModule(ModuleOp module, const EmitKernelRequest &request,
+              std::vector<PtxasReport> &reports) {
+  if (failed(verify(module)))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "internal error: the generated kernel does not verify");
+  llvm::Expected<std::string> ptx = translateToPtx(module);
   if (!ptx)
-    return fail(ptx.takeError());
-
+    return ptx.takeError();
   KernelImage image{*ptx, /*isCubin=*/false};
-  std::vector<PtxasReport> reports;
   std::optional<std::string> ptxas;
   if (request.ptxas != "none")
     ptxas = request.ptxas.empty() ? findPtxas() : request.ptxas;
   if (ptxas) {
     llvm::Expected<std::string> cubin = assembleCubin(*ptxas, *ptx, &reports);
     if (!cubin)
-      return fail(cubin.takeError());
+      return cubin.takeError();
     image = {*cubin, /*isCubin=*/true};
   }
+  return std::make_pair(*ptx, image);
+}
 
+/// Writes NAME.ptx, NAME.h, NAME.json and NAME.cubin / NAME.mlir.
+int writeKernelFiles(const EmitKernelRequest &request, llvm::StringRef name,
+                     llvm::StringRef ptx, const KernelImage &image,
+                     llvm::StringRef header, llvm::StringRef description,
+                     llvm::StringRef mlirText) {
   if (std::error_code ec = llvm::sys::fs::create_directories(request.outputDir))
     return fail("cannot create " + request.outputDir + ": " + ec.message());
-  const std::string &name = spec->name;
   std::vector<std::pair<std::string, std::string>> files = {
-      {pathIn(request.outputDir, name, "ptx"), *ptx},
-      {pathIn(request.outputDir, name, "h"), emitGemmHeader(*spec, image)},
-      {pathIn(request.outputDir, name, "json"), emitGemmDescription(*spec)}};
+      {pathIn(request.outputDir, name, "ptx"), ptx.str()},
+      {pathIn(request.outputDir, name, "h"), header.str()},
+      {pathIn(request.outputDir, name, "json"), description.str()}};
   if (image.isCubin)
     files.push_back({pathIn(request.outputDir, name, "cubin"), image.bytes});
   if (request.keepMlir)
-    files.push_back({pathIn(request.outputDir, name, "mlir"), mlirText});
+    files.push_back({pathIn(request.outputDir, name, "mlir"), mlirText.str()});
   for (const auto &[path, contents] : files)
     if (llvm::Error error = writeFile(path, contents))
       return fail(std::move(error));
+  return 0;
+}
 
-  llvm::outs() << name << ": tile " << spec->tileM << "x" << spec->tileN << "x"
-               << spec->tileK << ", " << spec->stages
+std::string printModule(ModuleOp module, bool keep) {
+  std::string text;
+  if (keep) {
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+  }
+  return text;
+}
+
+int emitMoeLayer(const EmitKernelRequest &request) {
+  std::optional<GemmPrecision> precision =
+      parseGemmPrecision(request.precision);
+  if (!precision)
+    return fail("--precision: expected bf16, fp8-rowwise or fp8-block, got '" +
+                request.precision + "'");
+  if (request.m != "?" || request.n || request.k)
+    return fail("moe-layer takes --experts, --hidden and --inter (its GEMM "
+                "shapes follow from them; the token count is given at "
+                "launch)");
+  MLIRContext context;
+  llvm::Expected<MoeLayerSpec> spec = makeMoeLayerSpec(
+      &context, request.experts, request.hidden, request.inter, *precision);
+  if (!spec)
+    return fail(spec.takeError());
+  OwningOpRef<ModuleOp> module = buildMoeLayerModule(&context, *spec);
+  std::string mlirText = printModule(*module, request.keepMlir);
+  std::vector<PtxasReport> reports;
+  auto compiled = compileModule(*module, request, reports);
+  if (!compiled)
+    return fail(compiled.takeError());
+  auto &[ptx, image] = *compiled;
+  if (int status = writeKernelFiles(request, spec->name, ptx, image,
+                                    emitMoeLayerHeader(*spec, image),
+                                    emitMoeLayerDescription(*spec), mlirText))
+    return status;
+  llvm::outs() << spec->name << ": " << (4 + 6)
+               << " kernels (router, offsets, dispatch, 2 grouped + 2 dense "
+                  "FP8 GEMMs, 2 quantizers, combine)";
+  if (!reports.empty())
+    llvm::outs() << ", ptxas: " << reports.size()
+                 << " entry functions, no spills";
+  else
+    llvm::outs() << "; no ptxas: PTX only (the driver JIT-compiles it)";
+  llvm::outs() << "\n";
+  return 0;
+}
+
+} // namespace
+
+int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
+  if (request.kind != "gemm" && request.kind != "grouped-gemm" &&
+      request.kind != "moe-layer")
+    return fail("unknown kernel kind '" + request.kind +
+                "' (expected gemm, grouped-gemm or moe-layer)");
+  if (request.outputDir.empty())
+    return fail("-o DIR is required: the output directory");
+  if (request.target != "sm_90a")
+    return fail("--target: emit-kernel generates sm_90a kernels only, got '" +
+                request.target + "'");
+  if (request.kind == "moe-layer")
+    return emitMoeLayer(request);
+  if (request.hidden || request.inter)
+    return fail("--hidden and --inter apply to moe-layer");
+
+  MLIRContext context;
+  llvm::Expected<GemmKernelSpec> spec = specFor(context, request);
+  if (!spec)
+    return fail(spec.takeError());
+  OwningOpRef<ModuleOp> module = buildGemmKernelModule(&context, *spec);
+  std::string mlirText = printModule(*module, request.keepMlir);
+  std::vector<PtxasReport> reports;
+  auto compiled = compileModule(*module, request, reports);
+  if (!compiled)
+    return fail(compiled.takeError());
+  auto &[ptx, image] = *compiled;
+  if (int status = writeKernelFiles(request, spec->name, ptx, image,
+                                    emitGemmHeader(*spec, image),
+                                    emitGemmDescription(*spec), mlirText))
+    return status;
+
+  llvm::outs() << spec->name << ": tile " << spec->tileM << "x" << spec->tileN
+               << "x" << spec->tileK << ", " << spec->stages
                << " stages, 1 producer + " << spec->consumers
                << " consumer warpgroups, " << spec->smemBytes()
                << " bytes of shared memory";

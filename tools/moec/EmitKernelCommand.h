@@ -28,8 +28,11 @@ struct EmitKernelRequest {
   std::string m;
   int64_t n = 0;
   int64_t k = 0;
-  /// Experts of a grouped GEMM.
+  /// Experts of a grouped GEMM or MoE layer.
   int64_t experts = 0;
+  /// Model width and expert width of an MoE layer.
+  int64_t hidden = 0;
+  int64_t inter = 0;
   std::string precision;
   std::string activation = "none";
   /// Kernel and file name; empty: a name derived from the shape.

@@ -156,6 +156,14 @@ cl::opt<int64_t> emitKernelExperts("experts",
                                    cl::desc("Experts of a grouped-gemm"),
                                    cl::init(0), cl::cat(moecCategory),
                                    cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelHidden("hidden",
+                                  cl::desc("Model width of a moe-layer"),
+                                  cl::init(0), cl::cat(moecCategory),
+                                  cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelInter("inter",
+                                 cl::desc("Expert width of a moe-layer"),
+                                 cl::init(0), cl::cat(moecCategory),
+                                 cl::sub(emitKernelCommand));
 cl::opt<std::string>
     emitKernelPrecision("precision", cl::desc("bf16, fp8-rowwise or fp8-block"),
                         cl::init("bf16"), cl::cat(moecCategory),
@@ -241,6 +249,8 @@ int main(int argc, char **argv) {
     request.n = emitKernelN;
     request.k = emitKernelK;
     request.experts = emitKernelExperts;
+    request.hidden = emitKernelHidden;
+    request.inter = emitKernelInter;
     request.precision = emitKernelPrecision;
     request.activation = emitKernelActivation;
     request.name = emitKernelName;

@@ -1,0 +1,315 @@
+//===- MoeKernels.cpp - routing, dispatch and combine kernels ---*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/hopper/MoeKernels.h"
+#include "codegen/hopper/KernelBuilder.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
+using namespace mlir;
+using namespace mlir::moec;
+using namespace mlir::moec::hopper;
+
+namespace {
+
+/// e4m3's largest finite value: scale = amax / 448.
+constexpr float kE4m3Max = 448.0f;
+
+class MoeKernelBuilder : public KernelBuilderBase {
+public:
+  MoeKernelBuilder(ImplicitLocOpBuilder &b) : KernelBuilderBase(b) {}
+
+  void buildRoute(const MoeRoutingSpec &spec);
+  void buildOffsets(const MoeRoutingSpec &spec);
+  void buildDispatch(const MoeRoutingSpec &spec);
+  void buildCombine(const MoeRoutingSpec &spec);
+  void buildQuantizeRows(llvm::StringRef name, int64_t width);
+
+private:
+  /// Starts a kernel of kMoeKernelThreads threads; returns its arguments.
+  SmallVector<Value> begin(llvm::StringRef name, TypeRange argTypes);
+  void end() { LLVM::ReturnOp::create(b, ValueRange{}); }
+
+  Value warpReduce(Value v, bool max);
+  Value blockReduceMax(Value v);
+  Value loadBf16AsF32(Value base, Value index);
+  void quantizeRow(Value src, Value srcRow, Value multiplier, Value dst,
+                   Value dstRow, Value scaleOut, int64_t width);
+
+  Value tid;
+};
+
+} // namespace
+
+SmallVector<Value> MoeKernelBuilder::begin(llvm::StringRef name,
+                                           TypeRange argTypes) {
+  LLVM::LLVMFuncOp func = createKernel(name, argTypes, kMoeKernelThreads);
+  tid = NVVM::ThreadIdXOp::create(b, i32);
+  return SmallVector<Value>(func.getArguments());
+}
+
+/// Butterfly shuffles: every lane ends with the warp's sum or max.
+Value MoeKernelBuilder::warpReduce(Value v, bool max) {
+  for (int64_t offset = 16; offset >= 1; offset /= 2) {
+    Value other =
+        NVVM::ShflOp::create(b, f32, c32(-1), v, c32(offset), c32(0x1f),
+                             NVVM::ShflKind::bfly, UnitAttr());
+    v = max ? Value(arith::MaxNumFOp::create(b, v, other))
+            : Value(arith::AddFOp::create(b, v, other));
+  }
+  return v;
+}
+
+/// The CTA's maximum, in every thread: warp maxima meet in shared memory.
+Value MoeKernelBuilder::blockReduceMax(Value v) {
+  Value warpMax = warpReduce(v, /*max=*/true);
+  Value warp = div(tid, 32);
+  ifThen(eq(rem(tid, 32), 0),
+         [&] { LLVM::StoreOp::create(b, warpMax, smemAt(mul(warp, c32(4)))); });
+  NVVM::Barrier0Op::create(b);
+  Value result = f32c(0.0f);
+  for (int64_t w = 0; w < kMoeKernelThreads / 32; ++w)
+    result = arith::MaxNumFOp::create(
+        b, result, LLVM::LoadOp::create(b, f32, smemAt(c32(4 * w))));
+  // The slots are reused by the next reduction.
+  NVVM::Barrier0Op::create(b);
+  return result;
+}
+
+Value MoeKernelBuilder::loadBf16AsF32(Value base, Value index) {
+  return arith::ExtFOp::create(b, f32, loadGlobal(bf16, base, index));
+}
+
+/// dst[dstRow] = e4m3(src[srcRow] * multiplier / scale) with scale = amax /
+/// 448 of the scaled row (1 for an all-zero row); scaleOut[dstRow] = scale.
+void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
+                                   Value dst, Value dstRow, Value scaleOut,
+                                   int64_t width) {
+  Value srcBase = mul(srcRow, c32(width));
+  SmallVector<Value> amax =
+      forLoop(tid, c32(width), c32(kMoeKernelThreads), {f32c(0.0f)},
+              [&](Value j, ValueRange acc) -> SmallVector<Value> {
+                Value v = arith::MulFOp::create(
+                    b, loadBf16AsF32(src, add(srcBase, j)), multiplier);
+                return {arith::MaxNumFOp::create(
+                    b, acc[0], LLVM::FAbsOp::create(b, f32, v))};
+              });
+  Value rowMax = blockReduceMax(amax[0]);
+  Value positive =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, rowMax, f32c(0.0f));
+  Value scale = arith::SelectOp::create(
+      b, positive, arith::DivFOp::create(b, rowMax, f32c(kE4m3Max)),
+      f32c(1.0f));
+  Value inverse = arith::DivFOp::create(b, f32c(1.0f), scale);
+  Value factor = arith::MulFOp::create(b, multiplier, inverse);
+  Value dstBase = mul(dstRow, c32(width));
+  // Pairs: cvt.rn.satfinite.e4m3x2.f32 puts its first operand in the high
+  // byte, so the element at the higher address goes first.
+  forLoop(mul(tid, c32(2)), c32(width), c32(2 * kMoeKernelThreads), {},
+          [&](Value j, ValueRange) -> SmallVector<Value> {
+            Value v0 = arith::MulFOp::create(
+                b, loadBf16AsF32(src, add(srcBase, j)), factor);
+            Value v1 = arith::MulFOp::create(
+                b, loadBf16AsF32(src, add(srcBase, add(j, c32(1)))), factor);
+            Value packed = NVVM::ConvertF32x2ToF8x2Op::create(
+                b, i16, v1, v0, NVVM::FPRoundingMode::RN,
+                NVVM::SaturationMode::SATFINITE, /*relu=*/false,
+                b.getType<Float8E4M3FNType>());
+            Value address = globalAt(i8, dst, add(dstBase, j));
+            LLVM::StoreOp::create(b, packed, address, /*alignment=*/2);
+            return {};
+          });
+  ifThen(eq(tid, 0), [&] { storeGlobal(scale, scaleOut, dstRow); });
+}
+
+//===----------------------------------------------------------------------===//
+// Routing
+//===----------------------------------------------------------------------===//
+
+/// route(x bf16[T][H], router bf16[E][H], expert i32[T], score f32[T],
+///       counts i32[E], tokens i32): warp w computes the logits of experts
+/// w, w + 4, ...; thread 0 picks the first maximum.
+void MoeKernelBuilder::buildRoute(const MoeRoutingSpec &spec) {
+  SmallVector<Value> args =
+      begin(spec.prefix + "_route",
+            {globalPtr, globalPtr, globalPtr, globalPtr, globalPtr, i32});
+  Value x = args[0], router = args[1], expertOut = args[2], scoreOut = args[3],
+        counts = args[4];
+  Value token = NVVM::BlockIdXOp::create(b, i32);
+  Value lane = rem(tid, 32);
+  Value xBase = mul(token, c32(spec.hidden));
+  forLoop(div(tid, 32), c32(spec.experts), c32(kMoeKernelThreads / 32), {},
+          [&](Value e, ValueRange) -> SmallVector<Value> {
+            Value wBase = mul(e, c32(spec.hidden));
+            SmallVector<Value> partial =
+                forLoop(lane, c32(spec.hidden), c32(32), {f32c(0.0f)},
+                        [&](Value h, ValueRange acc) -> SmallVector<Value> {
+                          Value xv = loadBf16AsF32(x, add(xBase, h));
+                          Value wv = loadBf16AsF32(router, add(wBase, h));
+                          return {LLVM::FMAOp::create(b, xv, wv, acc[0])};
+                        });
+            Value logit = warpReduce(partial[0], /*max=*/false);
+            ifThen(eq(lane, 0), [&] {
+              LLVM::StoreOp::create(b, logit, smemAt(mul(e, c32(4))));
+            });
+            return {};
+          });
+  NVVM::Barrier0Op::create(b);
+  ifThen(eq(tid, 0), [&] {
+    SmallVector<Value> best = forLoop(
+        c32(1), c32(spec.experts), c32(1),
+        {c32(0), LLVM::LoadOp::create(b, f32, smemAt(c32(0)))},
+        [&](Value e, ValueRange acc) -> SmallVector<Value> {
+          Value logit = LLVM::LoadOp::create(b, f32, smemAt(mul(e, c32(4))));
+          Value better = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT,
+                                               logit, acc[1]);
+          return {arith::SelectOp::create(b, better, e, acc[0]),
+                  arith::SelectOp::create(b, better, logit, acc[1])};
+        });
+    // sigmoid(l) = 1 / (1 + 2^(-l log2 e)).
+    Value exp = LLVM::Exp2Op::create(
+        b, f32, arith::MulFOp::create(b, best[1], f32c(-1.4426950408889634f)));
+    Value score = arith::DivFOp::create(
+        b, f32c(1.0f), arith::AddFOp::create(b, f32c(1.0f), exp));
+    storeGlobal(best[0], expertOut, token);
+    storeGlobal(score, scoreOut, token);
+    LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add,
+                              globalAt(i32, counts, best[0]), c32(1),
+                              LLVM::AtomicOrdering::monotonic);
+  });
+  end();
+}
+
+/// offsets(counts i32[E], offsets i32[E+1], cursors i32[E]): segments
+/// padded to whole GEMM row tiles; the cursors restart at zero.
+void MoeKernelBuilder::buildOffsets(const MoeRoutingSpec &spec) {
+  SmallVector<Value> args =
+      begin(spec.prefix + "_offsets", {globalPtr, globalPtr, globalPtr});
+  Value counts = args[0], offsets = args[1], cursors = args[2];
+  ifThen(eq(tid, 0), [&] {
+    SmallVector<Value> total =
+        forLoop(c32(0), c32(spec.experts), c32(1), {c32(0)},
+                [&](Value e, ValueRange acc) -> SmallVector<Value> {
+                  storeGlobal(acc[0], offsets, e);
+                  storeGlobal(c32(0), cursors, e);
+                  Value count = loadGlobal(i32, counts, e);
+                  Value padded = mul(div(add(count, c32(spec.rowAlignment - 1)),
+                                         spec.rowAlignment),
+                                     c32(spec.rowAlignment));
+                  return {add(acc[0], padded)};
+                });
+    storeGlobal(total[0], offsets, c32(spec.experts));
+  });
+  end();
+}
+
+/// dispatch(x, expert, score, offsets, counts, cursors, a_q u8[rows][H],
+///          a_scale f32[rows], token_row i32[T], tokens i32), grid T + E:
+/// CTA t < T places token t; CTA T + e zeroes expert e's padding rows.
+void MoeKernelBuilder::buildDispatch(const MoeRoutingSpec &spec) {
+  SmallVector<Value> args =
+      begin(spec.prefix + "_dispatch",
+            {globalPtr, globalPtr, globalPtr, globalPtr, globalPtr, globalPtr,
+             globalPtr, globalPtr, globalPtr, i32});
+  Value x = args[0], expertOf = args[1], scoreOf = args[2], offsets = args[3],
+        counts = args[4], cursors = args[5], quantized = args[6],
+        scales = args[7], tokenRow = args[8], tokens = args[9];
+  Value block = NVVM::BlockIdXOp::create(b, i32);
+  ifThenElse(
+      ult(block, tokens),
+      [&] {
+        Value expert = loadGlobal(i32, expertOf, block);
+        // Thread 0 claims the row; the others read it from shared memory.
+        ifThen(eq(tid, 0), [&] {
+          Value slot = LLVM::AtomicRMWOp::create(
+              b, LLVM::AtomicBinOp::add, globalAt(i32, cursors, expert), c32(1),
+              LLVM::AtomicOrdering::monotonic);
+          Value row = add(loadGlobal(i32, offsets, expert), slot);
+          LLVM::StoreOp::create(b, row, smemAt(c32(0)));
+          storeGlobal(row, tokenRow, block);
+        });
+        NVVM::Barrier0Op::create(b);
+        Value row = LLVM::LoadOp::create(b, i32, smemAt(c32(0)));
+        NVVM::Barrier0Op::create(b);
+        // Llama 4 scales the expert's input by the router score.
+        quantizeRow(x, block, loadGlobal(f32, scoreOf, block), quantized, row,
+                    scales, spec.hidden);
+      },
+      [&] {
+        Value expert = arith::SubIOp::create(b, block, tokens);
+        Value start = add(loadGlobal(i32, offsets, expert),
+                          loadGlobal(i32, counts, expert));
+        Value end = loadGlobal(i32, offsets, add(expert, c32(1)));
+        Value firstByte = mul(start, c32(spec.hidden));
+        Value endByte = mul(end, c32(spec.hidden));
+        forLoop(add(firstByte, tid), endByte, c32(kMoeKernelThreads), {},
+                [&](Value i, ValueRange) -> SmallVector<Value> {
+                  storeGlobal(arith::ConstantIntOp::create(b, i8, 0), quantized,
+                              i);
+                  return {};
+                });
+        forLoop(add(start, tid), end, c32(kMoeKernelThreads), {},
+                [&](Value r, ValueRange) -> SmallVector<Value> {
+                  storeGlobal(f32c(1.0f), scales, r);
+                  return {};
+                });
+      });
+  end();
+}
+
+/// combine(y bf16[rows][H], shared bf16[T][H], token_row i32[T],
+///         out bf16[T][H], tokens i32): out = y[token_row[t]] + shared[t].
+void MoeKernelBuilder::buildCombine(const MoeRoutingSpec &spec) {
+  SmallVector<Value> args =
+      begin(spec.prefix + "_combine",
+            {globalPtr, globalPtr, globalPtr, globalPtr, i32});
+  Value y = args[0], shared = args[1], tokenRow = args[2], out = args[3];
+  Value token = NVVM::BlockIdXOp::create(b, i32);
+  Value yBase = mul(loadGlobal(i32, tokenRow, token), c32(spec.hidden));
+  Value base = mul(token, c32(spec.hidden));
+  forLoop(
+      tid, c32(spec.hidden), c32(kMoeKernelThreads), {},
+      [&](Value h, ValueRange) -> SmallVector<Value> {
+        Value sum = arith::AddFOp::create(b, loadBf16AsF32(y, add(yBase, h)),
+                                          loadBf16AsF32(shared, add(base, h)));
+        storeGlobal(arith::TruncFOp::create(b, bf16, sum), out, add(base, h));
+        return {};
+      });
+  end();
+}
+
+/// quantize(src bf16[rows][W], row_count i32*, dst u8[rows][W],
+///          scale f32[rows]): CTAs past *row_count exit at once.
+void MoeKernelBuilder::buildQuantizeRows(llvm::StringRef name, int64_t width) {
+  SmallVector<Value> args =
+      begin(name, {globalPtr, globalPtr, globalPtr, globalPtr});
+  Value row = NVVM::BlockIdXOp::create(b, i32);
+  Value rows = loadGlobal(i32, args[1], c32(0));
+  ifThen(ult(row, rows), [&] {
+    quantizeRow(args[0], row, f32c(1.0f), args[2], row, args[3], width);
+  });
+  end();
+}
+
+void hopper::buildMoeRoutingKernels(ImplicitLocOpBuilder &b,
+                                    const MoeRoutingSpec &spec) {
+  for (auto build :
+       {&MoeKernelBuilder::buildRoute, &MoeKernelBuilder::buildOffsets,
+        &MoeKernelBuilder::buildDispatch, &MoeKernelBuilder::buildCombine}) {
+    OpBuilder::InsertionGuard guard(b);
+    MoeKernelBuilder builder(b);
+    (builder.*build)(spec);
+  }
+}
+
+void hopper::buildQuantizeRowsKernel(ImplicitLocOpBuilder &b,
+                                     llvm::StringRef name, int64_t width) {
+  OpBuilder::InsertionGuard guard(b);
+  MoeKernelBuilder(b).buildQuantizeRows(name, width);
+}
+
+int64_t hopper::routeKernelSmemBytes(const MoeRoutingSpec &spec) {
+  return std::max<int64_t>(4 * spec.experts, kReductionSmemBytes);
+}
