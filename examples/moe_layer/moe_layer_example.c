@@ -1,0 +1,261 @@
+/* An example consumer of `moec emit-kernel moe-layer ... --name=example_moe`:
+   random bf16 activations and router, random FP8 (e4m3, row-wise scales)
+   expert and shared-expert weights; one launch of the whole layer; the
+   output compared with a double-precision reference that applies the same
+   quantization steps (x * score and the SwiGLU output quantized per token
+   to e4m3, bf16 where the kernels store bf16).
+
+   usage: moe_layer_example [TOKENS] [seed] [routing]
+     routing: uniform (default) or skewed (every token prefers expert 0, a
+     few the last expert: empty experts and one large segment)
+   exit status 0 when the relative L2 error is within 2e-2 and every output
+   element was written. */
+
+#include "example_moe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define E EXAMPLE_MOE_EXPERTS
+#define H EXAMPLE_MOE_HIDDEN
+#define I EXAMPLE_MOE_INTER
+
+static int check(CUresult status, const char *what) {
+  const char *name = NULL;
+  if (status == CUDA_SUCCESS)
+    return 0;
+  cuGetErrorName(status, &name);
+  fprintf(stderr, "moe_layer_example: %s failed: %s\n", what, name ? name : "?");
+  return 1;
+}
+
+static unsigned long long rng_state;
+static double uniform(void) { /* xorshift64*, in [-1, 1) */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (double)((rng_state * 2685821657736338717ULL) >> 11) /
+             (double)(1ULL << 52) - 1.0;
+}
+
+static unsigned short to_bf16(double value) { /* round to nearest even */
+  float f = (float)value;
+  unsigned int bits;
+  memcpy(&bits, &f, 4);
+  bits += 0x7FFF + ((bits >> 16) & 1);
+  return (unsigned short)(bits >> 16);
+}
+
+static double from_bf16(unsigned short half) {
+  unsigned int bits = (unsigned int)half << 16;
+  float value;
+  memcpy(&value, &bits, 4);
+  return value;
+}
+
+static double round_bf16(double v) { return from_bf16(to_bf16(v)); }
+
+static double from_e4m3(unsigned char code) {
+  int exponent = (code >> 3) & 15, mantissa = code & 7;
+  double magnitude = exponent ? ldexp(1.0 + mantissa / 8.0, exponent - 7)
+                              : ldexp(mantissa / 8.0, -6);
+  return (code & 0x80) ? -magnitude : magnitude;
+}
+
+/* Round to the nearest e4m3 value (ties to even), saturating at 448. */
+static double round_e4m3(double v) {
+  double a = fabs(v), step, r;
+  int e;
+  if (a >= 448.0)
+    return v < 0 ? -448.0 : 448.0;
+  if (a < ldexp(1.0, -6)) {
+    step = ldexp(1.0, -9); /* subnormals */
+  } else {
+    frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
+    step = ldexp(1.0, e - 1 - 3);
+  }
+  r = rint(a / step) * step;
+  if (r > 448.0)
+    r = 448.0;
+  return v < 0 ? -r : r;
+}
+
+/* Quantizes v[n] per row as the kernels do: scale = amax / 448 (1 for a
+   zero row), values rounded to e4m3 and dequantized. */
+static void fake_quantize(double *v, int n) {
+  double amax = 0.0, scale;
+  int i;
+  for (i = 0; i < n; ++i)
+    amax = fmax(amax, fabs(v[i]));
+  scale = amax > 0.0 ? (double)(float)(amax / 448.0) : 1.0;
+  for (i = 0; i < n; ++i)
+    v[i] = round_e4m3(v[i] / scale) * scale;
+}
+
+/* Random e4m3 codes of magnitude 1/4..4 and random scales. */
+static void make_weights(unsigned char *codes, float *scales, size_t rows,
+                         size_t cols, double scale) {
+  size_t i;
+  for (i = 0; i < rows * cols; ++i) {
+    unsigned int bits = (unsigned int)(rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL) >> 8;
+    codes[i] = (unsigned char)(((bits & 1) << 7) | ((5 + (bits >> 1) % 4) << 3) |
+                               ((bits >> 8) & 7));
+  }
+  for (i = 0; i < rows; ++i)
+    scales[i] = (float)(scale * (1.0 + 0.5 * uniform()));
+}
+
+static double weight(const unsigned char *codes, const float *scales,
+                     size_t row, size_t col, size_t cols) {
+  return from_e4m3(codes[row * cols + col]) * scales[row];
+}
+
+static double silu(double x) { return x / (1.0 + exp(-x)); }
+
+/* One SwiGLU expert on the already quantized input a[H]: out[H] (bf16). */
+static void expert(const double *a, const unsigned char *w13, const float *s13,
+                   const unsigned char *w2, const float *s2, double *out) {
+  static double h[I];
+  int j, c, k;
+  for (j = 0; j < I; ++j) {
+    double g = 0.0, u = 0.0;
+    for (k = 0; k < H; ++k) {
+      g += a[k] * weight(w13, s13, j, k, H);
+      u += a[k] * weight(w13, s13, I + j, k, H);
+    }
+    h[j] = round_bf16(silu(g) * u);
+  }
+  fake_quantize(h, I);
+  for (c = 0; c < H; ++c) {
+    double y = 0.0;
+    for (k = 0; k < I; ++k)
+      y += h[k] * weight(w2, s2, c, k, I);
+    out[c] = round_bf16(y);
+  }
+}
+
+static int upload(const void *host, size_t bytes, CUdeviceptr *device) {
+  return check(cuMemAlloc(device, bytes), "cuMemAlloc") ||
+         check(cuMemcpyHtoD(*device, host, bytes), "cuMemcpyHtoD");
+}
+
+int main(int argc, char **argv) {
+  int tokens = argc > 1 ? atoi(argv[1]) : 100, t, e, c;
+  int skewed = argc > 3 && strcmp(argv[3], "skewed") == 0;
+  size_t x_count, w13_count = (size_t)E * 2 * I * H, w2_count = (size_t)E * H * I;
+  unsigned short *x, *router, *out;
+  unsigned char *w13 = malloc(w13_count), *w2 = malloc(w2_count);
+  unsigned char *sw13 = malloc((size_t)2 * I * H), *sw2 = malloc((size_t)H * I);
+  float *s13 = malloc(sizeof(float) * E * 2 * I), *s2 = malloc(sizeof(float) * E * H);
+  float *ss13 = malloc(sizeof(float) * 2 * I), *ss2 = malloc(sizeof(float) * H);
+  int *device_expert;
+  double error = 0.0, norm = 0.0, *a = malloc(sizeof(double) * H),
+         *y = malloc(sizeof(double) * H), *s = malloc(sizeof(double) * H);
+  CUdevice device;
+  CUcontext context;
+  example_moe_kernel kernel;
+  example_moe_workspace carved;
+  CUdeviceptr dx, drouter, dw13, ds13, dw2, ds2, dsw13, dss13, dsw2, dss2,
+      dout, dwork;
+  rng_state = (argc > 2 ? strtoull(argv[2], NULL, 10) : 1) * 0x9E3779B97F4A7C15ULL + 1;
+  if (tokens <= 0) {
+    fprintf(stderr, "moe_layer_example: bad token count %d\n", tokens);
+    return 2;
+  }
+  x_count = (size_t)tokens * H;
+  x = malloc(2 * x_count);
+  out = malloc(2 * x_count);
+  router = malloc(2 * (size_t)E * H);
+  device_expert = malloc(sizeof(int) * tokens);
+  for (size_t i = 0; i < x_count; ++i)
+    x[i] = to_bf16(uniform());
+  for (e = 0; e < E; ++e)
+    for (c = 0; c < H; ++c) /* skewed: expert 0 (and E - 1) favoured */
+      router[(size_t)e * H + c] = to_bf16(
+          0.05 * uniform() +
+          (skewed && (e == 0 || e == E - 1) ? (e == 0 ? 0.02 : 0.01) : 0.0));
+  make_weights(w13, s13, (size_t)E * 2 * I, H, 0.01);
+  make_weights(w2, s2, (size_t)E * H, I, 0.01);
+  make_weights(sw13, ss13, (size_t)2 * I, H, 0.01);
+  make_weights(sw2, ss2, (size_t)H, I, 0.01);
+
+  if (check(cuInit(0), "cuInit") || check(cuDeviceGet(&device, 0), "cuDeviceGet") ||
+      check(cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain") ||
+      check(cuCtxSetCurrent(context), "cuCtxSetCurrent") ||
+      check(example_moe_load(&kernel), "example_moe_load"))
+    return 1;
+  if (upload(x, 2 * x_count, &dx) || upload(router, 2 * (size_t)E * H, &drouter) ||
+      upload(w13, w13_count, &dw13) || upload(s13, sizeof(float) * E * 2 * I, &ds13) ||
+      upload(w2, w2_count, &dw2) || upload(s2, sizeof(float) * E * H, &ds2) ||
+      upload(sw13, (size_t)2 * I * H, &dsw13) || upload(ss13, sizeof(float) * 2 * I, &dss13) ||
+      upload(sw2, (size_t)H * I, &dsw2) || upload(ss2, sizeof(float) * H, &dss2) ||
+      check(cuMemAlloc(&dout, 2 * x_count), "cuMemAlloc") ||
+      check(cuMemsetD8(dout, 0xFF, 2 * x_count), "cuMemsetD8") || /* NaN poison */
+      check(cuMemAlloc(&dwork, example_moe_workspace_bytes(tokens)), "cuMemAlloc"))
+    return 1;
+  if (check(example_moe_launch(&kernel, dx, drouter, dw13, ds13, dw2, ds2, dsw13,
+                               dss13, dsw2, dss2, dout, tokens, dwork, 0),
+            "example_moe_launch") ||
+      check(cuCtxSynchronize(), "the layer") ||
+      check(cuMemcpyDtoH(out, dout, 2 * x_count), "cuMemcpyDtoH"))
+    return 1;
+  carved = example_moe_carve(dwork, tokens);
+  if (check(cuMemcpyDtoH(device_expert, carved.expert, sizeof(int) * tokens),
+            "cuMemcpyDtoH"))
+    return 1;
+
+  for (t = 0; t < tokens; ++t) {
+    const unsigned short *row = x + (size_t)t * H;
+    double best = -INFINITY, second = -INFINITY, score;
+    int top = 0;
+    for (e = 0; e < E; ++e) {
+      double logit = 0.0;
+      for (c = 0; c < H; ++c)
+        logit += from_bf16(row[c]) * from_bf16(router[(size_t)e * H + c]);
+      if (logit > best) {
+        second = best;
+        best = logit;
+        top = e;
+      } else if (logit > second) {
+        second = logit;
+      }
+    }
+    if (device_expert[t] != top) {
+      /* float32 on the device may break a near tie the other way. */
+      if (best - second > 1e-4 * (fabs(best) + 1e-6)) {
+        fprintf(stderr, "moe_layer_example: token %d routed to expert %d, "
+                        "expected %d\n", t, device_expert[t], top);
+        return 1;
+      }
+      top = device_expert[t];
+    }
+    /* The device computes the logit in float32; the score moves little. */
+    score = 1.0 / (1.0 + exp(-best));
+    for (c = 0; c < H; ++c)
+      a[c] = from_bf16(row[c]) * score;
+    fake_quantize(a, H);
+    expert(a, w13 + (size_t)top * 2 * I * H, s13 + (size_t)top * 2 * I,
+           w2 + (size_t)top * H * I, s2 + (size_t)top * H, y);
+    for (c = 0; c < H; ++c)
+      a[c] = from_bf16(row[c]);
+    fake_quantize(a, H);
+    expert(a, sw13, ss13, sw2, ss2, s);
+    for (c = 0; c < H; ++c) {
+      double want = round_bf16(y[c] + s[c]);
+      double got = from_bf16(out[(size_t)t * H + c]);
+      if (isnan(got)) {
+        fprintf(stderr, "moe_layer_example: out[%d][%d] was not written\n", t, c);
+        return 1;
+      }
+      error += (got - want) * (got - want);
+      norm += want * want;
+    }
+  }
+  error = sqrt(error / (norm > 0.0 ? norm : 1.0));
+  printf("example_moe E=%d H=%d I=%d T=%d (%s routing): relative L2 error "
+         "%.3e (bound 2e-02)\n", E, H, I, tokens, skewed ? "skewed" : "uniform",
+         error);
+  return error <= 2e-2 ? 0 : 1;
+}
