@@ -47,7 +47,9 @@ prepare() {
   command -v ptxas >/dev/null || [[ -x /usr/local/cuda/bin/ptxas ]] ||
     echo "gpu-check: no ptxas: kernels carry PTX for the driver to JIT-compile" >&2
   cmake --build "$ROOT/build" --target moec-bench moec-example-gemm-bf16 \
-    moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block
+    moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block \
+    moec-example-moe-layer moec-example-moe-layer-e16 \
+    moec-example-moe-layer-e128
   rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/grouped-check" "$DIR/bin"
   local shape name n k
   for shape in "${SHAPES[@]}"; do
@@ -70,7 +72,7 @@ prepare() {
     emit_grouped kernels "$precision" 16 16384 5120
     emit_grouped kernels "$precision" 16 5120 8192
   done
-  cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-gemm-* "$DIR/bin/"
+  cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-* "$DIR/bin/"
   cp "$ROOT/bench/torch_baseline.py" "$DIR/"
   echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json "$DIR"/grouped-check/*.json | wc -l) kernels in $DIR"
 }
@@ -92,6 +94,17 @@ run() {
   done 2>&1 | tee "$results/examples.log"
   if grep -q "^FAIL" "$results/examples.log" ||
      ! grep -q "relative L2" "$results/examples.log"; then
+    failures=$((failures + 1))
+  fi
+  echo "== MoE layer (16 experts, hidden 512, width 1024) vs float64"
+  for m in 1 64 300 1000; do
+    for routing in uniform skewed; do
+      "$DIR/bin/moec-example-moe-layer" "$m" $((seed + m)) "$routing" ||
+        echo "FAIL: moe-layer T=$m $routing"
+    done
+  done 2>&1 | tee "$results/moe-check.log"
+  if grep -q "^FAIL" "$results/moe-check.log" ||
+     ! grep -q "relative L2" "$results/moe-check.log"; then
     failures=$((failures + 1))
   fi
   echo "== moec-bench check"
@@ -127,9 +140,37 @@ run() {
     --m=1,64,512,4096,16384 "${baseline[@]}" \
     --markdown="$results/gemm-grouped.md" \
     >"$results/gemm-grouped.log" 2>&1 || failures=$((failures + 1))
+  echo "== MoE layer benchmark (hidden 5120, width 8192; Scout, Maverick)"
+  for experts in 16 128; do
+    for m in 1 64 512 4096 16384; do
+      timeout 120 "$DIR/bin/moec-example-moe-layer-e$experts" "$m" \
+        $((seed + m)) uniform 20 || echo "FAIL: moe-layer E=$experts T=$m"
+    done
+  done 2>&1 | tee "$results/moe-bench.log"
+  grep -q "^FAIL" "$results/moe-bench.log" && failures=$((failures + 1))
+  python3 "$DIR/torch_baseline.py" moe --out "$results/moe-baseline.json" \
+    2>&1 | tail -12 || echo "gpu-check: torch_baseline.py moe failed" >&2
+  python3 - "$results/moe-bench.log" "$results/moe-baseline.json" \
+    >"$results/moe-table.log" 2>&1 <<'PY' || true
+import json, re, sys
+ours = {}
+for line in open(sys.argv[1]):
+    m = re.search(r"E=(\d+) H=\d+ I=\d+ T=(\d+): ([0-9.]+) ms", line)
+    if m:
+        ours[(int(m[1]), int(m[2]))] = float(m[3])
+base = {(c["experts"], c["tokens"]): c for c in json.load(open(sys.argv[2]))["moe"]}
+print("| experts | T | moec ms | eager | _grouped_mm bf16 | _scaled_grouped_mm fp8 | best torch / moec |")
+print("|---|---|---|---|---|---|---|")
+for key in sorted(ours):
+    c = base.get(key, {})
+    times = [c.get(k) for k in ("eager_bf16_ms", "grouped_mm_bf16_ms", "scaled_grouped_mm_fp8_ms")]
+    best = min([t for t in times if t] or [float("nan")])
+    cells = ["%.3f" % t if t else "-" for t in times]
+    print("| %d | %d | %.3f | %s | %.2f |" % (key[0], key[1], ours[key], " | ".join(cells), best / ours[key]))
+PY
   echo "== results ($results)"
   cat "$results/gemm-static.log" "$results/gemm-dynamic.log" \
-    "$results/gemm-grouped.log"
+    "$results/gemm-grouped.log" "$results/moe-table.log"
   if ((failures)); then
     echo "gpu-check: FAILED ($failures failing steps; logs in $results)"
     exit 1
