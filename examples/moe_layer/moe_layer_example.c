@@ -229,10 +229,18 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < x_count; ++i)
     x[i] = to_bf16(uniform());
   for (e = 0; e < E; ++e)
-    for (c = 0; c < H; ++c) /* skewed: expert 0 (and E - 1) favoured */
-      router[(size_t)e * H + c] = to_bf16(
-          0.05 * uniform() +
-          (skewed && (e == 0 || e == E - 1) ? (e == 0 ? 0.02 : 0.01) : 0.0));
+    for (c = 0; c < H; ++c)
+      router[(size_t)e * H + c] = to_bf16(0.05 * uniform());
+  if (skewed) {
+    /* Channel 0 pushes every token to expert 0 and channel 1 about a third
+       of them to expert E - 1: experts 1..E-2 stay empty. */
+    router[0] = to_bf16(1.0);
+    router[(size_t)(E - 1) * H + 1] = to_bf16(1.0);
+    for (t = 0; t < tokens; ++t) {
+      x[(size_t)t * H] = to_bf16(4.0);
+      x[(size_t)t * H + 1] = to_bf16(8.0 * uniform() + 2.0);
+    }
+  }
   make_weights(w13, s13, (size_t)E * 2 * I, H, 0.01);
   make_weights(w2, s2, (size_t)E * H, I, 0.01);
   make_weights(sw13, ss13, (size_t)2 * I, H, 0.01);
