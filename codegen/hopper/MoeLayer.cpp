@@ -18,7 +18,8 @@ static llvm::Error layerError(const llvm::Twine &message) {
 
 llvm::Expected<MoeLayerSpec>
 hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
-                         int64_t inter, GemmPrecision precision) {
+                         int64_t inter, GemmPrecision precision,
+                         llvm::StringRef name) {
   // The dispatch kernel quantizes per token; 1x128 blocks and bf16 experts
   // would need their own dispatch and quantize kernels.
   if (precision != GemmPrecision::Fp8Rowwise)
@@ -30,9 +31,10 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
         "got {0} and {1}",
         hidden, inter));
   MoeLayerSpec spec;
-  spec.name =
-      llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}", experts, hidden, inter)
-          .str();
+  spec.name = name.empty() ? llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}",
+                                           experts, hidden, inter)
+                                 .str()
+                           : name.str();
   spec.experts = experts;
   spec.hidden = hidden;
   spec.inter = inter;

@@ -36,10 +36,12 @@ struct MoeLayerSpec {
   std::string quantizeHiddenName() const { return name + "_quantize_hidden"; }
 };
 
+/// `name` empty: moec_moe_layer_e<E>_h<H>_i<I>.
 llvm::Expected<MoeLayerSpec> makeMoeLayerSpec(MLIRContext *context,
                                               int64_t experts, int64_t hidden,
                                               int64_t inter,
-                                              GemmPrecision precision);
+                                              GemmPrecision precision,
+                                              llvm::StringRef name = "");
 
 OwningOpRef<ModuleOp> buildMoeLayerModule(MLIRContext *context,
                                           const MoeLayerSpec &spec);

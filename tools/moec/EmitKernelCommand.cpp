@@ -33,6 +33,12 @@ int fail(llvm::Error error) {
   return fail(message);
 }
 
+bool isCIdentifier(llvm::StringRef name) {
+  return !name.empty() && llvm::all_of(name, [](char c) {
+    return llvm::isAlnum(c) || c == '_';
+  }) && !llvm::isDigit(name.front());
+}
+
 /// --m: a positive row count or "?" (given at launch).
 llvm::Expected<std::optional<int64_t>> parseRows(llvm::StringRef text) {
   if (text == "?")
@@ -102,11 +108,7 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
   if (!spec)
     return spec.takeError();
   if (!request.name.empty()) {
-    bool identifier =
-        llvm::all_of(request.name,
-                     [](char c) { return llvm::isAlnum(c) || c == '_'; }) &&
-        !llvm::isDigit(request.name.front());
-    if (!identifier)
+    if (!isCIdentifier(request.name))
       return fail("--name: '" + request.name +
                   "' is not a C identifier (letters, digits, '_')");
     spec->name = request.name;
@@ -180,8 +182,12 @@ int emitMoeLayer(const EmitKernelRequest &request) {
                 "shapes follow from them; the token count is given at "
                 "launch)");
   MLIRContext context;
-  llvm::Expected<MoeLayerSpec> spec = makeMoeLayerSpec(
-      &context, request.experts, request.hidden, request.inter, *precision);
+  if (!request.name.empty() && !isCIdentifier(request.name))
+    return fail("--name: '" + request.name +
+                "' is not a C identifier (letters, digits, '_')");
+  llvm::Expected<MoeLayerSpec> spec =
+      makeMoeLayerSpec(&context, request.experts, request.hidden, request.inter,
+                       *precision, request.name);
   if (!spec)
     return fail(spec.takeError());
   OwningOpRef<ModuleOp> module = buildMoeLayerModule(&context, *spec);
