@@ -151,22 +151,39 @@ run() {
   python3 "$DIR/torch_baseline.py" moe --out "$results/moe-baseline.json" \
     2>&1 | tail -12 || echo "gpu-check: torch_baseline.py moe failed" >&2
   python3 - "$results/moe-bench.log" "$results/moe-baseline.json" \
-    >"$results/moe-table.log" 2>&1 <<'PY' || true
-import json, re, sys
+    "$results/baseline.json" >"$results/moe-table.log" 2>&1 <<'PY' || true
+# One row per (experts, T): moec's median, the PyTorch baselines, the ratio
+# to the best of them, and the FP8 roofline of the layer measured in the
+# same run: max(touched expert weights (routed + shared, FP8) / copy
+# bandwidth, FLOPs / cuBLAS FP8 8192^3 rate).
+import json, os, re, sys
+H, I = 5120, 8192
 ours = {}
 for line in open(sys.argv[1]):
     m = re.search(r"E=(\d+) H=\d+ I=\d+ T=(\d+): ([0-9.]+) ms", line)
     if m:
         ours[(int(m[1]), int(m[2]))] = float(m[3])
-base = {(c["experts"], c["tokens"]): c for c in json.load(open(sys.argv[2]))["moe"]}
-print("| experts | T | moec ms | eager | _grouped_mm bf16 | _scaled_grouped_mm fp8 | best torch / moec |")
-print("|---|---|---|---|---|---|---|")
-for key in sorted(ours):
-    c = base.get(key, {})
+moe = json.load(open(sys.argv[2]))
+base = {(c["experts"], c["tokens"]): c for c in moe["moe"]}
+copy = moe.get("copy_gbps", 0.0) * 1e9
+peak = 0.0
+if os.path.exists(sys.argv[3]):
+    for c in json.load(open(sys.argv[3]))["gemm"]:
+        if (c["n"], c["k"], c["m"]) == (8192, 8192, 8192):
+            peak = c.get("cublas_fp8_rowwise_tflops", 0.0) * 1e12
+print("| experts | T | moec ms | eager | _grouped_mm bf16 | _scaled_grouped_mm fp8 | best torch / moec | FP8 floor ms | roofline |")
+print("|---|---|---|---|---|---|---|---|---|")
+for (e, t) in sorted(ours):
+    c = base.get((e, t), {})
     times = [c.get(k) for k in ("eager_bf16_ms", "grouped_mm_bf16_ms", "scaled_grouped_mm_fp8_ms")]
-    best = min([t for t in times if t] or [float("nan")])
-    cells = ["%.3f" % t if t else "-" for t in times]
-    print("| %d | %d | %.3f | %s | %.2f |" % (key[0], key[1], ours[key], " | ".join(cells), best / ours[key]))
+    best = min([x for x in times if x] or [float("nan")])
+    touched = e * (1 - (1 - 1 / e) ** t) + 1
+    floor = max(touched * 3 * H * I / copy if copy else 0,
+                2 * 2 * t * 3 * H * I / peak if peak else 0) * 1e3
+    ms = ours[(e, t)]
+    print("| %d | %d | %.3f | %s | %.2f | %.3f | %s |" % (
+        e, t, ms, " | ".join("%.3f" % x if x else "-" for x in times),
+        best / ms, floor, "%.0f%%" % (100 * floor / ms) if floor else "-"))
 PY
   echo "== results ($results)"
   cat "$results/gemm-static.log" "$results/gemm-dynamic.log" \
