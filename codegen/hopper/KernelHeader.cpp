@@ -276,9 +276,7 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
      << spec.tileN << "x" << spec.tileK << ", " << spec.stages
      << " stages, 1 producer + " << spec.consumers
      << " consumer warpgroups.\n   Link with -lcuda. */\n";
-  os << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n";
-  os << "#include <cuda.h>\n#include <stddef.h>\n#include <stdint.h>\n\n";
-  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  os << headerPrologue(upper);
   emitConstants(os, upper, spec);
   emitImage(os, spec.name, image);
   std::string body = std::string(kHeaderCommon) +
@@ -298,7 +296,7 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
   for (const auto &[placeholder, value] : substitutions)
     body = replaceAll(body, placeholder, value);
   os << body;
-  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";
+  os << headerEpilogue(upper);
   return text;
 }
 
@@ -345,6 +343,18 @@ std::string hopper::formatDescription(llvm::json::Object description) {
 
 std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
   return formatDescription(describeGemm(spec));
+}
+
+std::string hopper::headerPrologue(llvm::StringRef guard) {
+  return ("#ifndef " + guard + "_H\n#define " + guard +
+          "_H\n\n#include <cuda.h>\n#include <stddef.h>\n#include "
+          "<stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
+      .str();
+}
+
+std::string hopper::headerEpilogue(llvm::StringRef guard) {
+  return ("\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + "_H */\n")
+      .str();
 }
 
 std::string hopper::formatImageBytes(llvm::StringRef prefix,

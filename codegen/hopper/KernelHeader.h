@@ -38,6 +38,11 @@ std::string emitGemmDescription(const GemmKernelSpec &spec);
 llvm::json::Object describeGemm(const GemmKernelSpec &spec);
 std::string formatDescription(llvm::json::Object description);
 
+/// The include guard, the includes and `extern "C" {` of a kernel header,
+/// and their closing lines.
+std::string headerPrologue(llvm::StringRef guard);
+std::string headerEpilogue(llvm::StringRef guard);
+
 /// `static const unsigned char PREFIX_image[] = {...};` with a comment.
 std::string formatImageBytes(llvm::StringRef prefix, const KernelImage &image);
 

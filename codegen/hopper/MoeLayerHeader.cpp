@@ -286,9 +286,7 @@ std::string hopper::emitMoeLayerHeader(const MoeLayerSpec &spec,
      << spec.experts << " experts plus a shared expert, hidden " << spec.hidden
      << ", expert width " << spec.inter
      << ", FP8 row-wise) for sm_90a.\n   Link with -lcuda. */\n";
-  os << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n";
-  os << "#include <cuda.h>\n#include <stddef.h>\n#include <stdint.h>\n\n";
-  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  os << headerPrologue(upper);
   os << "enum {\n";
   auto constant = [&](llvm::StringRef name, int64_t value) {
     os << "  " << upper << "_" << name << " = " << value << ",\n";
@@ -312,7 +310,7 @@ std::string hopper::emitMoeLayerHeader(const MoeLayerSpec &spec,
   os << formatImageBytes(spec.name, image);
   std::string body = replaceAll(kLayerBody, "@NAME@", spec.name);
   os << replaceAll(body, "@UPPER@", upper);
-  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";
+  os << headerEpilogue(upper);
   return text;
 }
 

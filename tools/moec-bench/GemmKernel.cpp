@@ -170,7 +170,7 @@ uint16_t toBf16(float value) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
-double fromBf16(const uint8_t *bytes) {
+double bf16Bytes(const uint8_t *bytes) {
   uint16_t half;
   std::memcpy(&half, bytes, 2);
   uint32_t bits = static_cast<uint32_t>(half) << 16;
@@ -265,7 +265,7 @@ static double scaledDot(const GemmDescription &desc,
   double sum = 0.0;
   if (!desc.fp8()) {
     for (int64_t k = 0; k < desc.k; ++k)
-      sum += fromBf16(a + 2 * k) * fromBf16(b + 2 * k);
+      sum += bf16Bytes(a + 2 * k) * bf16Bytes(b + 2 * k);
     return sum;
   }
   if (desc.precision == "fp8-rowwise") {
@@ -283,6 +283,10 @@ static double scaledDot(const GemmDescription &desc,
         operands.scaleB[(expert * desc.nBlocks() + bRow / 128) * kBlocks + kb];
   }
   return sum;
+}
+
+double bench::bf16BytesToDouble(const uint8_t *bytes) {
+  return bf16Bytes(bytes);
 }
 
 static double silu(double x) { return x / (1.0 + std::exp(-x)); }

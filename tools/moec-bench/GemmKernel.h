@@ -83,6 +83,9 @@ GemmOperands makeGroupedOperands(const GemmDescription &desc,
                                  const std::vector<int64_t> &counts,
                                  uint64_t seed);
 
+/// A bf16 value (two little-endian bytes) as a double.
+double bf16BytesToDouble(const uint8_t *bytes);
+
 /// C[row][col] in float64 on the same operands, FP8 block scales applied
 /// per 128-wide K block as the kernel promotes them.
 double referenceElement(const GemmDescription &desc,

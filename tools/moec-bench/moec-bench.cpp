@@ -221,15 +221,6 @@ std::vector<int64_t> routeTokens(int64_t experts, int64_t tokens,
 // check
 //===----------------------------------------------------------------------===//
 
-double bf16ToDouble(const uint8_t *bytes) {
-  uint16_t half;
-  std::memcpy(&half, bytes, 2);
-  uint32_t bits = static_cast<uint32_t>(half) << 16;
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
 /// Up to `count` distinct indices in [0, size), always with 0 and size - 1.
 std::vector<int64_t> sampleIndices(int64_t size, int64_t count, uint64_t seed) {
   std::vector<int64_t> picked;
@@ -270,7 +261,7 @@ absl::Status checkOperands(const runtime::CudaDevice &device,
   // Grouped: with no tokens there are no rows to write.
   int64_t written = desc.grouped() ? host.offsets.back() : m;
   for (int64_t i = 0; i < written * n; ++i)
-    if (std::isnan(bf16ToDouble(&c[2 * i])))
+    if (std::isnan(bf16BytesToDouble(&c[2 * i])))
       return absl::InternalError(
           runtime::strCat(desc.name, " ", what, ": C[", i / n, "][", i % n,
                           "] was not written (still the NaN poison)"));
@@ -284,7 +275,7 @@ absl::Status checkOperands(const runtime::CudaDevice &device,
   for (int64_t row : rows)
     for (int64_t col : cols) {
       double want = referenceElement(desc, host, row, col);
-      double got = bf16ToDouble(&c[2 * (row * n + col)]);
+      double got = bf16BytesToDouble(&c[2 * (row * n + col)]);
       error += (got - want) * (got - want);
       norm += want * want;
     }

@@ -171,6 +171,22 @@ std::string printModule(ModuleOp module, bool keep) {
   return text;
 }
 
+/// Compiles `module` and writes its files; `header` renders the C header
+/// around the kernel image.
+int compileAndWrite(const EmitKernelRequest &request, llvm::StringRef name,
+                    ModuleOp module,
+                    llvm::function_ref<std::string(const KernelImage &)> header,
+                    llvm::StringRef description,
+                    std::vector<PtxasReport> &reports) {
+  std::string mlirText = printModule(module, request.keepMlir);
+  auto compiled = compileModule(module, request, reports);
+  if (!compiled)
+    return fail(compiled.takeError());
+  auto &[ptx, image] = *compiled;
+  return writeKernelFiles(request, name, ptx, image, header(image), description,
+                          mlirText);
+}
+
 int emitMoeLayer(const EmitKernelRequest &request) {
   std::optional<GemmPrecision> precision =
       parseGemmPrecision(request.precision);
@@ -191,15 +207,13 @@ int emitMoeLayer(const EmitKernelRequest &request) {
   if (!spec)
     return fail(spec.takeError());
   OwningOpRef<ModuleOp> module = buildMoeLayerModule(&context, *spec);
-  std::string mlirText = printModule(*module, request.keepMlir);
   std::vector<PtxasReport> reports;
-  auto compiled = compileModule(*module, request, reports);
-  if (!compiled)
-    return fail(compiled.takeError());
-  auto &[ptx, image] = *compiled;
-  if (int status = writeKernelFiles(request, spec->name, ptx, image,
-                                    emitMoeLayerHeader(*spec, image),
-                                    emitMoeLayerDescription(*spec), mlirText))
+  if (int status = compileAndWrite(
+          request, spec->name, *module,
+          [&](const KernelImage &image) {
+            return emitMoeLayerHeader(*spec, image);
+          },
+          emitMoeLayerDescription(*spec), reports))
     return status;
   llvm::outs() << spec->name << ": " << (4 + 6)
                << " kernels (router, offsets, dispatch, 2 grouped + 2 dense "
@@ -235,15 +249,13 @@ int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
   if (!spec)
     return fail(spec.takeError());
   OwningOpRef<ModuleOp> module = buildGemmKernelModule(&context, *spec);
-  std::string mlirText = printModule(*module, request.keepMlir);
   std::vector<PtxasReport> reports;
-  auto compiled = compileModule(*module, request, reports);
-  if (!compiled)
-    return fail(compiled.takeError());
-  auto &[ptx, image] = *compiled;
-  if (int status = writeKernelFiles(request, spec->name, ptx, image,
-                                    emitGemmHeader(*spec, image),
-                                    emitGemmDescription(*spec), mlirText))
+  if (int status = compileAndWrite(
+          request, spec->name, *module,
+          [&](const KernelImage &image) {
+            return emitGemmHeader(*spec, image);
+          },
+          emitGemmDescription(*spec), reports))
     return status;
 
   llvm::outs() << spec->name << ": tile " << spec->tileM << "x" << spec->tileN
