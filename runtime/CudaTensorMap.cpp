@@ -15,6 +15,8 @@
 
 #include "runtime/StringUtil.h"
 
+#include <optional>
+
 namespace moec::runtime {
 
 uint32_t elementBytes(TensorMapDataType type) {
@@ -97,6 +99,85 @@ static absl::Status checkInnerBox(const TensorMapSpec &spec) {
                             " bytes, more than the ", span,
                             "-byte swizzle span allows"));
   return absl::OkStatus();
+}
+
+/// The TMA element type of an artifact dtype; none for types moec's
+/// kernels never move through TMA.
+static std::optional<TensorMapDataType> tmaDataType(DType dtype) {
+  switch (dtype) {
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+  case DType::U8:
+  case DType::I8:
+    return TensorMapDataType::UInt8;
+  case DType::BF16:
+    return TensorMapDataType::BFloat16;
+  case DType::F32:
+    return TensorMapDataType::Float32;
+  default:
+    return std::nullopt;
+  }
+}
+
+absl::StatusOr<TensorMapSpec>
+tensorMapSpecFromArtifact(const TmaDescriptor &descriptor) {
+  auto fail = [&](std::string_view problem) {
+    return absl::InvalidArgumentError(
+        strCat("TMA descriptor '", descriptor.tensorName, "': ", problem));
+  };
+  std::optional<TensorMapDataType> type = tmaDataType(descriptor.dtype);
+  if (!type)
+    return fail(strCat("dtype ", dtypeName(descriptor.dtype),
+                       " has no TMA element type (expected an 8-bit type, "
+                       "BF16 or F32)"));
+  if (descriptor.interleave != TmaInterleave::None)
+    return fail("interleaved layouts are not supported (moec's kernels read "
+                "tiled, non-interleaved maps)");
+  uint32_t rank = descriptor.rank;
+  if (rank < 1 || rank > TensorMapSpec::kMaxRank)
+    return fail(
+        strCat("rank ", rank, " is not in [1, ", TensorMapSpec::kMaxRank, "]"));
+  if (descriptor.globalDims.size() != rank ||
+      descriptor.globalStrides.size() != rank - 1 ||
+      descriptor.boxDims.size() != rank ||
+      (!descriptor.elementStrides.empty() &&
+       descriptor.elementStrides.size() != rank))
+    return fail(
+        strCat("rank ", rank, " needs ", rank, " global dims, ", rank - 1,
+               " strides, ", rank, " box dims and 0 or ", rank,
+               " element strides; got ", descriptor.globalDims.size(), ", ",
+               descriptor.globalStrides.size(), ", ", descriptor.boxDims.size(),
+               " and ", descriptor.elementStrides.size()));
+  TensorMapSpec spec;
+  spec.dataType = *type;
+  spec.rank = rank;
+  for (uint32_t d = 0; d < rank; ++d) {
+    spec.globalDims[d] = descriptor.globalDims[d];
+    spec.boxDims[d] = descriptor.boxDims[d];
+    if (!descriptor.elementStrides.empty())
+      spec.elementStrides[d] = descriptor.elementStrides[d];
+    if (d + 1 < rank)
+      spec.globalStrides[d] = descriptor.globalStrides[d];
+  }
+  // Both enum sets list the same modes in the same order.
+  static_assert(static_cast<int>(TensorMapSwizzle::Bytes128) -
+                        static_cast<int>(TensorMapSwizzle::None) ==
+                    static_cast<int>(TmaSwizzle::Bytes128),
+                "swizzle modes out of order");
+  static_assert(static_cast<int>(TensorMapL2Promotion::Bytes256) -
+                        static_cast<int>(TensorMapL2Promotion::None) ==
+                    static_cast<int>(TmaL2Promotion::Bytes256),
+                "L2 promotion modes out of order");
+  spec.swizzle =
+      static_cast<TensorMapSwizzle>(static_cast<int>(TensorMapSwizzle::None) +
+                                    static_cast<int>(descriptor.swizzle));
+  spec.l2Promotion = static_cast<TensorMapL2Promotion>(
+      static_cast<int>(TensorMapL2Promotion::None) +
+      static_cast<int>(descriptor.l2Promotion));
+  spec.oobFill = descriptor.oobFill == TmaOobFill::Zero
+                     ? TensorMapOobFill::Zero
+                     : TensorMapOobFill::NanRequestZeroFma;
+  return spec;
 }
 
 absl::Status validateTensorMapSpec(const TensorMapSpec &spec,

@@ -15,6 +15,7 @@
 #ifndef MOEC_RUNTIME_CUDATENSORMAP_H
 #define MOEC_RUNTIME_CUDATENSORMAP_H
 
+#include "runtime/Artifact.h"
 #include "runtime/CudaDriver.h"
 
 #include "absl/status/status.h"
@@ -80,6 +81,14 @@ struct TensorMapSpec {
   TensorMapL2Promotion l2Promotion = TensorMapL2Promotion::None;
   TensorMapOobFill oobFill = TensorMapOobFill::Zero;
 };
+
+/// The spec of an artifact's TMA descriptor (artifact.fbs TmaDescriptor):
+/// FP8 and 8-bit integer tensors map to UInt8, bf16 and f32 to themselves.
+/// InvalidArgument naming the descriptor for other dtypes, interleaved
+/// layouts, a rank outside 1..5, or arrays whose lengths disagree with the
+/// rank. (The layout rules are checked by validateTensorMapSpec.)
+absl::StatusOr<TensorMapSpec>
+tensorMapSpecFromArtifact(const TmaDescriptor &descriptor);
 
 /// Checks `spec` and the global address against cuTensorMapEncodeTiled's
 /// documented rules; InvalidArgument naming the field otherwise.

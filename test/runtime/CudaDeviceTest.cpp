@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 
 #include <cstring>
+#include <functional>
 #include <vector>
 
 namespace moec::runtime {
@@ -291,6 +292,72 @@ TEST(CudaTensorMapTest, AcceptsEveryRank) {
     spec.boxDims = {256, 1, 1, 1, 1};
     EXPECT_TRUE(validateTensorMapSpec(spec, 0x100).ok()) << rank;
   }
+}
+
+/// The FP8 A operand of moec's GEMM kernels as an artifact describes it.
+TmaDescriptor fp8Operand() {
+  TmaDescriptor d;
+  d.tensorName = "a";
+  d.dtype = DType::F8E4M3;
+  d.rank = 2;
+  d.globalDims = {5120, 7168};
+  d.globalStrides = {5120};
+  d.boxDims = {128, 128};
+  d.swizzle = TmaSwizzle::Bytes128;
+  d.l2Promotion = TmaL2Promotion::Bytes256;
+  return d;
+}
+
+TEST(CudaTensorMapTest, ConvertsArtifactDescriptors) {
+  absl::StatusOr<TensorMapSpec> spec = tensorMapSpecFromArtifact(fp8Operand());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataType, TensorMapDataType::UInt8);
+  EXPECT_EQ(spec->rank, 2u);
+  EXPECT_EQ(spec->globalDims[0], 5120u);
+  EXPECT_EQ(spec->globalDims[1], 7168u);
+  EXPECT_EQ(spec->globalStrides[0], 5120u);
+  EXPECT_EQ(spec->boxDims[1], 128u);
+  EXPECT_EQ(spec->elementStrides[1], 1u);
+  EXPECT_EQ(spec->swizzle, TensorMapSwizzle::Bytes128);
+  EXPECT_EQ(spec->l2Promotion, TensorMapL2Promotion::Bytes256);
+  EXPECT_EQ(spec->oobFill, TensorMapOobFill::Zero);
+  EXPECT_TRUE(validateTensorMapSpec(*spec, 0x10000).ok());
+
+  TmaDescriptor bf16 = fp8Operand();
+  bf16.dtype = DType::BF16;
+  bf16.elementStrides = {1, 2};
+  bf16.oobFill = TmaOobFill::NanRequestZeroFma;
+  spec = tensorMapSpecFromArtifact(bf16);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataType, TensorMapDataType::BFloat16);
+  EXPECT_EQ(spec->elementStrides[1], 2u);
+  EXPECT_EQ(spec->oobFill, TensorMapOobFill::NanRequestZeroFma);
+}
+
+void expectBadDescriptor(const std::function<void(TmaDescriptor &)> &change,
+                         std::string_view message) {
+  TmaDescriptor d = fp8Operand();
+  change(d);
+  absl::StatusOr<TensorMapSpec> spec = tensorMapSpecFromArtifact(d);
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(spec.status().message(),
+            "TMA descriptor 'a': " + std::string(message));
+}
+
+TEST(CudaTensorMapTest, RejectsBadArtifactDescriptors) {
+  expectBadDescriptor([](TmaDescriptor &d) { d.dtype = DType::F64; },
+                      "dtype F64 has no TMA element type (expected an 8-bit "
+                      "type, BF16 or F32)");
+  expectBadDescriptor(
+      [](TmaDescriptor &d) { d.interleave = TmaInterleave::Bytes16; },
+      "interleaved layouts are not supported (moec's kernels read tiled, "
+      "non-interleaved maps)");
+  expectBadDescriptor([](TmaDescriptor &d) { d.rank = 6; },
+                      "rank 6 is not in [1, 5]");
+  expectBadDescriptor([](TmaDescriptor &d) { d.globalStrides = {}; },
+                      "rank 2 needs 2 global dims, 1 strides, 2 box dims and "
+                      "0 or 2 element strides; got 2, 0, 2 and 0");
 }
 
 } // namespace
