@@ -291,6 +291,11 @@ int main(int argc, char **argv) {
         second = logit;
       }
     }
+    if (device_expert[t] < 0 || device_expert[t] >= E) {
+      fprintf(stderr, "moe_layer_example: token %d: the device chose expert "
+                      "%d, outside [0, %d)\n", t, device_expert[t], E);
+      return 1;
+    }
     if (device_expert[t] != top) {
       /* float32 on the device may break a near tie the other way. */
       if (best - second > 1e-4 * (fabs(best) + 1e-6)) {

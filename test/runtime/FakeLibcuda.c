@@ -391,6 +391,44 @@ EXPORT CUresult cuEventDestroy_v2(void *event) { return deleteObject(event); }
 /*===-- Tensor maps -------------------------------------------------------===*/
 
 #ifndef FAKE_CUDA_OMIT_TENSOR_MAP
+/* The rules cuTensorMapEncodeTiled's documentation states for tiled maps,
+   so that callers run against this fake (the generated kernel headers) find
+   out about bad arguments as they would on a GPU. Logs the broken rule. */
+static int tensorMapArgumentsValid(int type, unsigned rank, void *address,
+                                   const uint64_t *dims,
+                                   const uint64_t *strides, const unsigned *box,
+                                   const unsigned *elementStrides,
+                                   int interleave, int swizzle) {
+  static const unsigned elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4,
+                                          8, 2, 4, 4, 4, 1, 1, 1};
+  unsigned bytes = type >= 0 && type < 16 ? elementBytes[type] : 0;
+  static const unsigned swizzleSpan[] = {0, 32, 64, 128};
+  if (rank < 1 || rank > 5 || bytes == 0 || ((uintptr_t)address % 16) != 0) {
+    logCall("cuTensorMapEncodeTiled: bad rank %u, type %d or address", rank,
+            type);
+    return 0;
+  }
+  for (unsigned i = 0; i < rank; ++i) {
+    if (dims[i] == 0 || dims[i] > ((uint64_t)1 << 32) || box[i] == 0 ||
+        box[i] > 256 || elementStrides[i] == 0 || elementStrides[i] > 8 ||
+        (i + 1 < rank && (strides[i] % 16 != 0 || strides[i] == 0))) {
+      logCall("cuTensorMapEncodeTiled: bad dimension %u", i);
+      return 0;
+    }
+  }
+  if (interleave == 0 && (box[0] * bytes) % 16 != 0) {
+    logCall("cuTensorMapEncodeTiled: inner box of %u bytes", box[0] * bytes);
+    return 0;
+  }
+  if (swizzle > 0 && swizzle < 4 && box[0] * bytes > swizzleSpan[swizzle]) {
+    logCall("cuTensorMapEncodeTiled: inner box wider than the swizzle");
+    return 0;
+  }
+  return 1;
+}
+#endif
+
+#ifndef FAKE_CUDA_OMIT_TENSOR_MAP
 /* Records the arguments in the map's 16 words, for the tests to check:
    type, rank, address, dims[5], strides[4], box dims, element strides (9
    and 4 bits each) and the four modes (8 bits each). */
@@ -402,6 +440,9 @@ EXPORT CUresult cuTensorMapEncodeTiled(uint64_t *map, int type, unsigned rank,
                                        int interleave, int swizzle, int l2,
                                        int oobFill) {
   if (isMode("tensor_map_fail"))
+    return INVALID_VALUE;
+  if (!tensorMapArgumentsValid(type, rank, address, dims, strides, box,
+                               elementStrides, interleave, swizzle))
     return INVALID_VALUE;
   memset(map, 0, 128);
   map[0] = (uint64_t)type;
@@ -419,3 +460,46 @@ EXPORT CUresult cuTensorMapEncodeTiled(uint64_t *map, int type, unsigned rank,
   return SUCCESS;
 }
 #endif
+
+/*===-- The driver API the generated kernel headers use -------------------===*/
+
+EXPORT CUresult cuCtxGetDevice(int *device) {
+  *device = 0;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuCtxSynchronize(void) {
+  logCall("cuCtxSynchronize");
+  return SUCCESS;
+}
+
+EXPORT CUresult cuModuleLoadData(void **module, const void *image) {
+  return cuModuleLoadDataEx(module, image, 0, NULL, NULL);
+}
+
+EXPORT CUresult cuEventElapsedTime_v2(float *ms, void *start, void *end) {
+  return cuEventElapsedTime(ms, start, end);
+}
+
+EXPORT CUresult cuMemsetD32Async(uint64_t dst, unsigned value, size_t n,
+                                 void *stream) {
+  (void)stream;
+  for (size_t i = 0; i < n; ++i)
+    ((unsigned *)(uintptr_t)dst)[i] = value;
+  return SUCCESS;
+}
+
+/* Runs nothing; refuses the launches a GPU would refuse. */
+EXPORT CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz,
+                               unsigned bx, unsigned by, unsigned bz,
+                               unsigned smem, void *stream, void **params,
+                               void **extra) {
+  logCall("cuLaunchKernel(%s, grid %u,%u,%u, block %u,%u,%u, smem %u)",
+          ((Function *)fn)->name, gx, gy, gz, bx, by, bz, smem);
+  (void)stream;
+  (void)extra;
+  if (!gx || !gy || !gz || !bx || !by || !bz || bx * by * bz > 1024 ||
+      smem > 227 * 1024 || !params)
+    return INVALID_VALUE;
+  return SUCCESS;
+}
