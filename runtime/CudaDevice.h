@@ -36,6 +36,8 @@
 
 namespace moec::runtime {
 
+class CudaStream;
+
 /// Device memory from cuMemAlloc, freed on destruction.
 class DeviceBuffer {
 public:
@@ -54,6 +56,10 @@ public:
   absl::Status copyToHost(absl::Span<uint8_t> to, uint64_t offset = 0) const;
   /// Sets every byte to `value`.
   absl::Status fill(uint8_t value);
+  /// Queues setting `count` 32-bit words from byte `offset` to `value` on
+  /// `stream` (nullptr: the default stream); graph-capturable.
+  absl::Status fillWordsAsync(uint32_t value, uint64_t count,
+                              const CudaStream *stream, uint64_t offset = 0);
 
 private:
   friend class CudaDevice;

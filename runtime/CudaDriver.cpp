@@ -81,6 +81,7 @@ absl::Status CudaDriver::resolveEntryPoints() {
   get("cuMemcpyHtoD_v2", e.memcpyHtoD);
   get("cuMemcpyDtoH_v2", e.memcpyDtoH);
   get("cuMemsetD8_v2", e.memsetD8);
+  get("cuMemsetD32Async", e.memsetD32Async);
   get("cuModuleLoadDataEx", e.moduleLoadDataEx);
   get("cuModuleGetFunction", e.moduleGetFunction);
   get("cuModuleUnload", e.moduleUnload);

@@ -165,6 +165,7 @@ struct DriverApi {
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*memsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*memsetD32Async)(CUdeviceptr, unsigned, size_t, CUstream);
   CUresult (*moduleLoadDataEx)(CUmodule *, const void *image, unsigned count,
                                CUjit_option *options, void **values);
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);

@@ -86,6 +86,20 @@ absl::Status DeviceBuffer::fill(uint8_t value) {
                        strCat("cuMemsetD8 of ", bytes, " bytes"));
 }
 
+absl::Status DeviceBuffer::fillWordsAsync(uint32_t value, uint64_t count,
+                                          const CudaStream *stream,
+                                          uint64_t offset) {
+  if (absl::Status s = checkRange("cuMemsetD32Async", offset, 4 * count);
+      !s.ok())
+    return s;
+  if (count == 0)
+    return absl::OkStatus();
+  return driver->check(
+      driver->api().memsetD32Async(ptr + offset, value, count,
+                                   stream ? stream->handle() : nullptr),
+      strCat("cuMemsetD32Async of ", count, " words"));
+}
+
 //===----------------------------------------------------------------------===//
 // CudaModule
 //===----------------------------------------------------------------------===//

@@ -10,8 +10,10 @@
 #       no LLVM, FlatBuffers or Abseil): runs the example consumers and
 #       `moec-bench check` on fresh random inputs with poisoned outputs
 #       (FP8 within 2e-2, bf16 within 5e-3 relative L2 of a float64
-#       reference), then bench/torch_baseline.py (cuBLAS and copy ceilings,
-#       same run) and `moec-bench gemm`, and prints the table last. Results
+#       reference) and the MoE layer example against its float64 reference,
+#       then bench/torch_baseline.py (cuBLAS, copy bandwidth and the MoE
+#       layer baselines of anchors.md, same run), `moec-bench gemm` and
+#       `moec-bench moe`, and prints the tables last. Results
 #       go to $OUT (when set) or DIR/results. Exits non-zero on any failed
 #       check. Takes a few minutes.
 set -euo pipefail
@@ -48,9 +50,8 @@ prepare() {
     echo "gpu-check: no ptxas: kernels carry PTX for the driver to JIT-compile" >&2
   cmake --build "$ROOT/build" --target moec-bench moec-example-gemm-bf16 \
     moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block \
-    moec-example-moe-layer moec-example-moe-layer-e16 \
-    moec-example-moe-layer-e128
-  rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/grouped-check" "$DIR/bin"
+    moec-example-moe-layer
+  rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/grouped-check" "$DIR/layers" "$DIR/bin"
   local shape name n k
   for shape in "${SHAPES[@]}"; do
     read -r name n k <<<"$shape"
@@ -71,6 +72,12 @@ prepare() {
   for precision in fp8-block fp8-rowwise; do
     emit_grouped kernels "$precision" 16 16384 5120
     emit_grouped kernels "$precision" 16 5120 8192
+  done
+  # The MoE layer at Llama 4's hidden 5120 and expert width 8192: Scout's
+  # 16 and Maverick's 128 experts.
+  for experts in 16 128; do
+    "$moec" emit-kernel moe-layer --experts=$experts --hidden=5120 \
+      --inter=8192 --precision=fp8-rowwise -o "$DIR/layers" >/dev/null
   done
   cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-* "$DIR/bin/"
   cp "$ROOT/bench/torch_baseline.py" "$DIR/"
@@ -145,54 +152,21 @@ run() {
     --markdown="$results/gemm-grouped.md" \
     >"$results/gemm-grouped.log" 2>&1 || failures=$((failures + 1))
   echo "== MoE layer benchmark (hidden 5120, width 8192; Scout, Maverick)"
-  for experts in 16 128; do
-    for m in 1 64 512 4096 16384; do
-      timeout 120 "$DIR/bin/moec-example-moe-layer-e$experts" "$m" \
-        $((seed + m)) uniform 20 || echo "FAIL: moe-layer E=$experts T=$m"
-    done
-  done 2>&1 | tee "$results/moe-bench.log"
-  grep -q "^FAIL" "$results/moe-bench.log" && failures=$((failures + 1))
-  python3 "$DIR/torch_baseline.py" moe --out "$results/moe-baseline.json" \
-    2>&1 | tail -12 || echo "gpu-check: torch_baseline.py moe failed" >&2
-  python3 - "$results/moe-bench.log" "$results/moe-baseline.json" \
-    "$results/baseline.json" >"$results/moe-table.log" 2>&1 <<'PY' || true
-# One row per (experts, T): moec's median, the PyTorch baselines, the ratio
-# to the best of them, and the FP8 roofline of the layer measured in the
-# same run: max(touched expert weights (routed + shared, FP8) / copy
-# bandwidth, FLOPs / cuBLAS FP8 8192^3 rate).
-import json, os, re, sys
-H, I = 5120, 8192
-ours = {}
-for line in open(sys.argv[1]):
-    m = re.search(r"E=(\d+) H=\d+ I=\d+ T=(\d+): ([0-9.]+) ms", line)
-    if m:
-        ours[(int(m[1]), int(m[2]))] = float(m[3])
-moe = json.load(open(sys.argv[2]))
-base = {(c["experts"], c["tokens"]): c for c in moe["moe"]}
-copy = moe.get("copy_gbps", 0.0) * 1e9
-peak = 0.0
-if os.path.exists(sys.argv[3]):
-    for c in json.load(open(sys.argv[3]))["gemm"]:
-        if (c["n"], c["k"], c["m"]) == (8192, 8192, 8192):
-            peak = c.get("cublas_fp8_rowwise_tflops", 0.0) * 1e12
-print("| experts | T | moec ms | eager | _grouped_mm bf16 | _scaled_grouped_mm fp8 | best torch / moec | FP8 floor ms | roofline |")
-print("|---|---|---|---|---|---|---|---|---|")
-for (e, t) in sorted(ours):
-    c = base.get((e, t), {})
-    times = [c.get(k) for k in ("eager_bf16_ms", "grouped_mm_bf16_ms", "scaled_grouped_mm_fp8_ms")]
-    best = min([x for x in times if x] or [float("nan")])
-    touched = e * (1 - (1 - 1 / e) ** t) + 1
-    floor = max(touched * 3 * H * I / copy if copy else 0,
-                2 * 2 * t * 3 * H * I / peak if peak else 0) * 1e3
-    ms = ours[(e, t)]
-    print("| %d | %d | %.3f | %s | %.2f | %.3f | %s |" % (
-        e, t, ms, " | ".join("%.3f" % x if x else "-" for x in times),
-        best / ms, floor, "%.0f%%" % (100 * floor / ms) if floor else "-"))
-PY
+  local moe_baseline=()
+  if python3 "$DIR/torch_baseline.py" moe --out "$results/moe-baseline.json" \
+      2>&1 | tail -12; then
+    moe_baseline=(--moe-baseline="$results/moe-baseline.json")
+  else
+    echo "gpu-check: torch_baseline.py moe failed: no PyTorch ratios" >&2
+  fi
+  timeout 300 "$DIR/bin/moec-bench" moe "$DIR"/layers/*.json \
+    --m=1,64,512,4096,16384 --reps=20 "${baseline[@]}" "${moe_baseline[@]}" \
+    --markdown="$results/moe.md" >"$results/moe.log" 2>&1 ||
+    failures=$((failures + 1))
   echo "== results ($results)"
   cat "$results/gemm-8192.log" "$results/gemm-static.log" \
     "$results/gemm-dynamic.log" "$results/gemm-grouped.log" \
-    "$results/moe-table.log"
+    "$results/moe.log"
   if ((failures)); then
     echo "gpu-check: FAILED ($failures failing steps; logs in $results)"
     exit 1

@@ -86,6 +86,12 @@ bench::loadGemmDescription(const std::string &path) {
   if (!root.ok())
     return absl::InvalidArgumentError(
         runtime::strCat(path, ": ", root.status().message()));
+  return parseGemmDescription(*root, path);
+}
+
+absl::StatusOr<GemmDescription>
+bench::parseGemmDescription(const JsonValue &json, const std::string &path) {
+  const JsonValue *root = &json;
   GemmDescription desc;
   absl::StatusOr<std::string> kind = stringField(*root, path, "kind");
   if (!kind.ok())
@@ -306,9 +312,8 @@ double bench::referenceElement(const GemmDescription &desc,
 // Kernel
 //===----------------------------------------------------------------------===//
 
-absl::StatusOr<GemmKernel>
-GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
-                 const std::string &descriptionPath) {
+absl::StatusOr<std::string>
+bench::readKernelImage(const std::string &descriptionPath) {
   std::string stem = descriptionPath;
   if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".json")
     stem.resize(stem.size() - 5);
@@ -320,12 +325,30 @@ GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
     return absl::NotFoundError(runtime::strCat("no kernel image beside ",
                                                descriptionPath, ": ",
                                                image.status().message()));
+  return image;
+}
+
+absl::StatusOr<GemmKernel>
+GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
+                 const std::string &descriptionPath) {
+  absl::StatusOr<std::string> image = readKernelImage(descriptionPath);
+  if (!image.ok())
+    return image.status();
   absl::StatusOr<runtime::CudaModule> module = device.loadModule(
       absl::Span<const uint8_t>(
           reinterpret_cast<const uint8_t *>(image->data()), image->size()),
-      imagePath);
+      descriptionPath);
   if (!module.ok())
     return module.status();
+  return fromModule(
+      device, desc,
+      std::make_shared<const runtime::CudaModule>(std::move(*module)));
+}
+
+absl::StatusOr<GemmKernel>
+GemmKernel::fromModule(const runtime::CudaDevice &device,
+                       const GemmDescription &desc,
+                       std::shared_ptr<const runtime::CudaModule> module) {
   absl::StatusOr<runtime::CudaFunction> function = module->function(desc.name);
   if (!function.ok())
     return function.status();
@@ -333,7 +356,7 @@ GemmKernel::load(const runtime::CudaDevice &device, const GemmDescription &desc,
           *function, static_cast<uint32_t>(desc.smemBytes));
       !status.ok())
     return status;
-  return GemmKernel(device, desc, std::move(*module), std::move(*function));
+  return GemmKernel(device, desc, std::move(module), std::move(*function));
 }
 
 absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,

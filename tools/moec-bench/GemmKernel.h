@@ -15,10 +15,12 @@
 #define MOEC_TOOLS_MOECBENCH_GEMMKERNEL_H
 
 #include "runtime/CudaDevice.h"
+#include "runtime/Json.h"
 
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +60,12 @@ struct GemmDescription {
 
 /// Parses NAME.json; errors name the file and the field.
 absl::StatusOr<GemmDescription> loadGemmDescription(const std::string &path);
+/// The same from an already parsed description (`path` names it in errors).
+absl::StatusOr<GemmDescription>
+parseGemmDescription(const runtime::JsonValue &root, const std::string &path);
+
+/// The image beside a description: NAME.cubin, else NAME.ptx.
+absl::StatusOr<std::string> readKernelImage(const std::string &descriptionPath);
 
 /// Operands on the host in the kernel's formats, with their scales. For a
 /// grouped GEMM, `m` is offsets.back() (rows of all tile-aligned segments)
@@ -98,6 +106,10 @@ public:
   static absl::StatusOr<GemmKernel> load(const runtime::CudaDevice &device,
                                          const GemmDescription &desc,
                                          const std::string &descriptionPath);
+  /// The kernel `desc.name` of an already loaded module.
+  static absl::StatusOr<GemmKernel>
+  fromModule(const runtime::CudaDevice &device, const GemmDescription &desc,
+             std::shared_ptr<const runtime::CudaModule> module);
 
   /// Launches C = A . B^T for `m` rows on `stream`; `scaleA`/`scaleB` are 0
   /// for bf16.
@@ -112,13 +124,14 @@ public:
 
 private:
   GemmKernel(const runtime::CudaDevice &device, GemmDescription desc,
-             runtime::CudaModule module, runtime::CudaFunction function)
+             std::shared_ptr<const runtime::CudaModule> module,
+             runtime::CudaFunction function)
       : device(&device), desc(std::move(desc)), module(std::move(module)),
         function(std::move(function)) {}
 
   const runtime::CudaDevice *device;
   GemmDescription desc;
-  runtime::CudaModule module;
+  std::shared_ptr<const runtime::CudaModule> module;
   runtime::CudaFunction function;
 };
 

@@ -25,6 +25,7 @@
 #include "runtime/Json.h"
 #include "runtime/StringUtil.h"
 #include "tools/moec-bench/GemmKernel.h"
+#include "tools/moec-bench/MoeLayer.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -48,22 +49,27 @@ struct Options {
   std::vector<int64_t> rows;
   uint64_t seed = 1;
   int reps = 50;
-  std::string baseline, markdown;
+  std::string baseline, markdown, moeBaseline;
 };
 
 constexpr const char *kUsage =
     "usage: moec-bench check KERNEL.json... [--m=LIST] [--seed=N]\n"
     "       moec-bench gemm KERNEL.json... [--m=LIST] [--baseline=FILE]\n"
-    "                       [--markdown=FILE] [--reps=N]\n";
+    "                       [--markdown=FILE] [--reps=N]\n"
+    "       moec-bench moe LAYER.json... [--m=TOKENS] [--baseline=FILE]\n"
+    "                      [--moe-baseline=FILE] [--markdown=FILE] "
+    "[--reps=N]\n";
 
 absl::StatusOr<Options> parseOptions(int argc, char **argv) {
   Options options;
   if (argc < 2)
-    return absl::InvalidArgumentError("expected a command: check or gemm");
+    return absl::InvalidArgumentError("expected a command: check, gemm or moe");
   options.command = argv[1];
-  if (options.command != "check" && options.command != "gemm")
-    return absl::InvalidArgumentError(runtime::strCat(
-        "unknown command '", options.command, "' (expected check or gemm)"));
+  if (options.command != "check" && options.command != "gemm" &&
+      options.command != "moe")
+    return absl::InvalidArgumentError(
+        runtime::strCat("unknown command '", options.command,
+                        "' (expected check, gemm or moe)"));
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto value = [&](std::string_view flag) -> std::optional<std::string> {
@@ -89,6 +95,8 @@ absl::StatusOr<Options> parseOptions(int argc, char **argv) {
         return absl::InvalidArgumentError("--reps: expected a positive count");
     } else if (auto file = value("--baseline")) {
       options.baseline = *file;
+    } else if (auto file = value("--moe-baseline")) {
+      options.moeBaseline = *file;
     } else if (auto file = value("--markdown")) {
       options.markdown = *file;
     } else if (arg.substr(0, 2) == "--") {
@@ -489,6 +497,122 @@ void printRows(const std::vector<BenchRow> &rows, std::FILE *out,
   }
 }
 
+//===----------------------------------------------------------------------===//
+// moe benchmark
+//===----------------------------------------------------------------------===//
+
+/// Best PyTorch time per (experts, tokens) from `torch_baseline.py moe`.
+absl::StatusOr<std::map<std::pair<int64_t, int64_t>, double>>
+loadMoeBaseline(const std::string &path, double &copyGbps) {
+  std::map<std::pair<int64_t, int64_t>, double> best;
+  if (path.empty())
+    return best;
+  absl::StatusOr<std::string> text = runtime::readTextFile(path);
+  if (!text.ok())
+    return text.status();
+  absl::StatusOr<runtime::JsonValue> root = runtime::parseJson(*text);
+  const runtime::JsonValue *cases = root.ok() ? root->find("moe") : nullptr;
+  if (!cases || !cases->asArray())
+    return absl::InvalidArgumentError(path + ": no 'moe' array");
+  if (const runtime::JsonValue *copy = root->find("copy_gbps"))
+    copyGbps = std::max(copyGbps, copy->asDouble().value_or(0.0));
+  for (const runtime::JsonValue &entry : *cases->asArray()) {
+    const runtime::JsonValue *e = entry.find("experts");
+    const runtime::JsonValue *t = entry.find("tokens");
+    if (!e || !t || !e->asInt() || !t->asInt())
+      continue;
+    for (const char *key :
+         {"eager_bf16_ms", "grouped_mm_bf16_ms", "scaled_grouped_mm_fp8_ms"}) {
+      const runtime::JsonValue *ms = entry.find(key);
+      if (!ms || !ms->asDouble())
+        continue;
+      auto at = std::make_pair(*e->asInt(), *t->asInt());
+      auto [it, inserted] = best.emplace(at, *ms->asDouble());
+      if (!inserted)
+        it->second = std::min(it->second, *ms->asDouble());
+    }
+  }
+  return best;
+}
+
+/// Times each layer at each token count: TFLOP/s (routed + shared expert),
+/// GB/s of the FP8 expert weights read (experts with tokens + the shared
+/// one), the fraction of the layer's roofline and the ratio to the best
+/// PyTorch path measured in the same run.
+int runMoe(const runtime::CudaDevice &device, const Baseline &baseline,
+           const Options &options) {
+  double copyGbps = baseline.copyGbps;
+  auto torch = loadMoeBaseline(options.moeBaseline, copyGbps);
+  if (!torch.ok()) {
+    std::fprintf(stderr, "moec-bench: %s\n",
+                 std::string(torch.status().message()).c_str());
+    return 1;
+  }
+  auto peak = baseline.peakTflops.find("fp8");
+  std::string table =
+      "| layer | experts | T | ms | TFLOP/s | GB/s | roofline | best "
+      "PyTorch ms | PyTorch/moec |\n|---|---|---|---|---|---|---|---|---|\n";
+  int failures = 0;
+  for (const std::string &path : options.kernels) {
+    absl::StatusOr<MoeLayerDescription> desc = loadMoeLayerDescription(path);
+    if (!desc.ok()) {
+      std::fprintf(stderr, "moec-bench: %s\n",
+                   std::string(desc.status().message()).c_str());
+      ++failures;
+      continue;
+    }
+    std::vector<int64_t> tokenCounts = options.rows;
+    if (tokenCounts.empty())
+      tokenCounts = {1, 64, 512, 4096, 16384};
+    for (int64_t tokens : tokenCounts) {
+      absl::StatusOr<MoeLayerTiming> timing =
+          timeMoeLayer(device, *desc, path, tokens, options.reps, options.seed);
+      if (!timing.ok()) {
+        std::fprintf(stderr, "moec-bench: %s T=%lld: %s\n", desc->name.c_str(),
+                     (long long)tokens,
+                     std::string(timing.status().message()).c_str());
+        ++failures;
+        continue;
+      }
+      double expertBytes = 3.0 * desc->hidden * desc->inter;
+      double flops = 2.0 * 2 * tokens * expertBytes;
+      double bytes = (timing->expertsUsed + 1) * expertBytes;
+      double seconds = timing->ms * 1e-3;
+      std::string roofline = "-";
+      if (copyGbps > 0 && peak != baseline.peakTflops.end())
+        roofline = absl::StrFormat("%.0f%%",
+                                   100 *
+                                       std::max(bytes / (copyGbps * 1e9),
+                                                flops / (peak->second * 1e12)) /
+                                       seconds);
+      auto best = torch->find({desc->experts, tokens});
+      std::string torchMs = "-", ratio = "-";
+      if (best != torch->end()) {
+        torchMs = absl::StrFormat("%.3f", best->second);
+        ratio = absl::StrFormat("%.2f", best->second / timing->ms);
+      }
+      std::string row = absl::StrFormat(
+          "| %s | %lld | %lld | %.3f | %.1f | %.0f | %s | %s | %s |\n",
+          desc->name, (long long)desc->experts, (long long)tokens, timing->ms,
+          flops / seconds / 1e12, bytes / seconds / 1e9, roofline, torchMs,
+          ratio);
+      table += row;
+    }
+  }
+  std::printf("%s", table.c_str());
+  if (!options.markdown.empty()) {
+    std::FILE *file = std::fopen(options.markdown.c_str(), "w");
+    if (!file) {
+      std::fprintf(stderr, "moec-bench: cannot write %s\n",
+                   options.markdown.c_str());
+      return 1;
+    }
+    std::fputs(table.c_str(), file);
+    std::fclose(file);
+  }
+  return failures ? 1 : 0;
+}
+
 int run(const Options &options) {
   absl::StatusOr<std::unique_ptr<runtime::CudaDevice>> device =
       runtime::CudaDevice::open();
@@ -505,6 +629,8 @@ int run(const Options &options) {
   }
   std::printf("%s, %d SMs\n", (*device)->describe().c_str(),
               (*device)->smCount());
+  if (options.command == "moe")
+    return runMoe(**device, *baseline, options);
   int failures = 0;
   std::vector<BenchRow> rows;
   for (const std::string &path : options.kernels) {

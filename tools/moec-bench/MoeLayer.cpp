@@ -1,0 +1,352 @@
+//===- MoeLayer.cpp - running an emitted MoE layer --------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/moec-bench/MoeLayer.h"
+#include "runtime/File.h"
+#include "runtime/StringUtil.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+using namespace moec;
+using namespace moec::bench;
+using moec::runtime::CudaFunction;
+using moec::runtime::DeviceBuffer;
+using moec::runtime::JsonValue;
+
+absl::StatusOr<MoeLayerDescription>
+bench::loadMoeLayerDescription(const std::string &path) {
+  absl::StatusOr<std::string> text = runtime::readTextFile(path);
+  if (!text.ok())
+    return text.status();
+  absl::StatusOr<JsonValue> root = runtime::parseJson(*text);
+  if (!root.ok())
+    return absl::InvalidArgumentError(
+        runtime::strCat(path, ": ", root.status().message()));
+  auto field = [&](std::string_view key) -> std::optional<int64_t> {
+    const JsonValue *value = root->find(key);
+    return value ? value->asInt() : std::nullopt;
+  };
+  const JsonValue *kind = root->find("kind");
+  const JsonValue *name = root->find("name");
+  const JsonValue *gemms = root->find("gemms");
+  if (!kind || !kind->asString() || *kind->asString() != "moe_layer" || !name ||
+      !name->asString() || !gemms || !gemms->asArray() ||
+      gemms->asArray()->size() != 4 || !field("experts") || !field("hidden") ||
+      !field("inter") || !field("row_alignment"))
+    return absl::InvalidArgumentError(runtime::strCat(
+        path, ": not a moe_layer description (kind, name, experts, hidden, "
+              "inter, row_alignment and four gemms)"));
+  MoeLayerDescription desc;
+  desc.name = *name->asString();
+  desc.experts = *field("experts");
+  desc.hidden = *field("hidden");
+  desc.inter = *field("inter");
+  desc.rowAlignment = *field("row_alignment");
+  for (const JsonValue &gemm : *gemms->asArray()) {
+    absl::StatusOr<GemmDescription> parsed = parseGemmDescription(gemm, path);
+    if (!parsed.ok())
+      return parsed.status();
+    desc.gemms.push_back(*parsed);
+  }
+  return desc;
+}
+
+namespace {
+
+/// The layer's buffers on the device: inputs, weights, output, workspace.
+struct LayerBuffers {
+  DeviceBuffer x, router, w13, s13, w2, s2, sharedW13, sharedS13, sharedW2,
+      sharedS2, out;
+  DeviceBuffer counts, offsets, cursors, expert, score, tokenRow, tokens, aq,
+      aScale, h, hq, hScale, y, xq, xScale, hs, hsq, hsScale, s;
+};
+
+enum class Fill { Fp8, Bf16Unit, Bf16Router, Scales };
+
+/// Fills `buffer` with random values: 64 MiB of fresh ones at most,
+/// repeated (Maverick's experts hold 16 GB).
+absl::Status fillRandom(DeviceBuffer &buffer, Fill fill, uint64_t seed) {
+  uint64_t chunk = std::min<uint64_t>(buffer.size(), uint64_t(64) << 20);
+  std::vector<uint8_t> host(static_cast<size_t>(chunk));
+  uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 11;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  auto uniform = [&] { return next() / 2147483648.0 - 1.0; }; // [-1, 1)
+  for (size_t i = 0; i < host.size();) {
+    if (fill == Fill::Fp8) {
+      uint32_t bits = next();
+      host[i++] = static_cast<uint8_t>(
+          ((bits & 1) << 7) | ((5 + (bits >> 1) % 4) << 3) | ((bits >> 8) & 7));
+    } else if (fill == Fill::Scales) {
+      float value = static_cast<float>(0.01 * (1.0 + 0.5 * uniform()));
+      std::memcpy(&host[i], &value, std::min<size_t>(4, host.size() - i));
+      i += 4;
+    } else {
+      float value = static_cast<float>(uniform() *
+                                       (fill == Fill::Bf16Router ? 0.05 : 1.0));
+      uint32_t bits;
+      std::memcpy(&bits, &value, 4);
+      uint16_t half =
+          static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+      std::memcpy(&host[i], &half, std::min<size_t>(2, host.size() - i));
+      i += 2;
+    }
+  }
+  for (uint64_t at = 0; at < buffer.size(); at += chunk) {
+    size_t count = static_cast<size_t>(std::min(chunk, buffer.size() - at));
+    if (absl::Status s = buffer.copyFromHost(
+            absl::Span<const uint8_t>(host.data(), count), at);
+        !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+class LayerRun {
+public:
+  LayerRun(const runtime::CudaDevice &device, const MoeLayerDescription &desc,
+           int64_t tokens)
+      : device(device), desc(desc), tokens(tokens),
+        capacity((tokens + desc.experts * (desc.rowAlignment - 1) +
+                  desc.rowAlignment - 1) /
+                 desc.rowAlignment * desc.rowAlignment) {}
+
+  absl::Status load(const std::string &path);
+  absl::Status allocate(uint64_t seed);
+  /// Queues the whole layer on `stream`.
+  absl::Status enqueue(const runtime::CudaStream &stream);
+  absl::StatusOr<int64_t> expertsUsed() const;
+
+private:
+  absl::Status small(const CudaFunction &fn, int64_t grid, uint32_t smem,
+                     std::vector<void *> params,
+                     const runtime::CudaStream &stream);
+
+  const runtime::CudaDevice &device;
+  const MoeLayerDescription &desc;
+  int64_t tokens, capacity;
+  std::vector<GemmKernel> gemms;
+  CudaFunction route, offsets, dispatch, combine, quantizeInter, quantizeHidden;
+  LayerBuffers b;
+};
+
+absl::Status LayerRun::load(const std::string &path) {
+  absl::StatusOr<std::string> image = readKernelImage(path);
+  if (!image.ok())
+    return image.status();
+  absl::StatusOr<runtime::CudaModule> loaded = device.loadModule(
+      absl::Span<const uint8_t>(
+          reinterpret_cast<const uint8_t *>(image->data()), image->size()),
+      path);
+  if (!loaded.ok())
+    return loaded.status();
+  auto module = std::make_shared<const runtime::CudaModule>(std::move(*loaded));
+  for (const GemmDescription &gemm : desc.gemms) {
+    absl::StatusOr<GemmKernel> kernel =
+        GemmKernel::fromModule(device, gemm, module);
+    if (!kernel.ok())
+      return kernel.status();
+    gemms.push_back(std::move(*kernel));
+  }
+  for (auto [out, suffix] :
+       {std::pair{&route, "_route"}, std::pair{&offsets, "_offsets"},
+        std::pair{&dispatch, "_dispatch"}, std::pair{&combine, "_combine"},
+        std::pair{&quantizeInter, "_quantize_inter"},
+        std::pair{&quantizeHidden, "_quantize_hidden"}}) {
+    absl::StatusOr<CudaFunction> fn =
+        module->function(runtime::strCat(desc.name, suffix));
+    if (!fn.ok())
+      return fn.status();
+    *out = *fn;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LayerRun::allocate(uint64_t seed) {
+  uint64_t t = tokens, e = desc.experts, h = desc.hidden, i = desc.inter,
+           cap = capacity;
+  std::pair<DeviceBuffer *, uint64_t> sizes[] = {{&b.x, 2 * t * h},
+                                                 {&b.router, 2 * e * h},
+                                                 {&b.w13, e * 2 * i * h},
+                                                 {&b.s13, 4 * e * 2 * i},
+                                                 {&b.w2, e * h * i},
+                                                 {&b.s2, 4 * e * h},
+                                                 {&b.sharedW13, 2 * i * h},
+                                                 {&b.sharedS13, 4 * 2 * i},
+                                                 {&b.sharedW2, h * i},
+                                                 {&b.sharedS2, 4 * h},
+                                                 {&b.out, 2 * t * h},
+                                                 {&b.counts, 4 * e},
+                                                 {&b.offsets, 4 * (e + 1)},
+                                                 {&b.cursors, 4 * e},
+                                                 {&b.expert, 4 * t},
+                                                 {&b.score, 4 * t},
+                                                 {&b.tokenRow, 4 * t},
+                                                 {&b.tokens, 4},
+                                                 {&b.aq, cap * h},
+                                                 {&b.aScale, 4 * cap},
+                                                 {&b.h, 2 * cap * i},
+                                                 {&b.hq, cap * i},
+                                                 {&b.hScale, 4 * cap},
+                                                 {&b.y, 2 * cap * h},
+                                                 {&b.xq, t * h},
+                                                 {&b.xScale, 4 * t},
+                                                 {&b.hs, 2 * t * i},
+                                                 {&b.hsq, t * i},
+                                                 {&b.hsScale, 4 * t},
+                                                 {&b.s, 2 * t * h}};
+  for (auto [buffer, bytes] : sizes) {
+    absl::StatusOr<DeviceBuffer> allocated = device.allocate(bytes);
+    if (!allocated.ok())
+      return allocated.status();
+    *buffer = std::move(*allocated);
+  }
+  std::pair<DeviceBuffer *, Fill> fills[] = {
+      {&b.x, Fill::Bf16Unit},    {&b.router, Fill::Bf16Router},
+      {&b.w13, Fill::Fp8},       {&b.s13, Fill::Scales},
+      {&b.w2, Fill::Fp8},        {&b.s2, Fill::Scales},
+      {&b.sharedW13, Fill::Fp8}, {&b.sharedS13, Fill::Scales},
+      {&b.sharedW2, Fill::Fp8},  {&b.sharedS2, Fill::Scales}};
+  for (auto [buffer, fill] : fills)
+    if (absl::Status s = fillRandom(*buffer, fill, seed++); !s.ok())
+      return s;
+  return absl::OkStatus();
+}
+
+absl::Status LayerRun::small(const CudaFunction &fn, int64_t grid,
+                             uint32_t smem, std::vector<void *> params,
+                             const runtime::CudaStream &stream) {
+  runtime::LaunchDims dims;
+  dims.grid[0] = static_cast<uint32_t>(grid);
+  dims.block[0] = 128;
+  dims.dynamicSharedBytes = smem;
+  return device.launch(fn, dims, params.data(), &stream);
+}
+
+absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
+  int32_t t = static_cast<int32_t>(tokens);
+  cuda::CUdeviceptr x = b.x.address(), router = b.router.address(),
+                    expert = b.expert.address(), score = b.score.address(),
+                    counts = b.counts.address(), offs = b.offsets.address(),
+                    cursors = b.cursors.address(), aq = b.aq.address(),
+                    aScale = b.aScale.address(), row = b.tokenRow.address(),
+                    h = b.h.address(), hq = b.hq.address(),
+                    hScale = b.hScale.address(), slot = b.tokens.address(),
+                    xq = b.xq.address(), xScale = b.xScale.address(),
+                    hs = b.hs.address(), hsq = b.hsq.address(),
+                    hsScale = b.hsScale.address(), y = b.y.address(),
+                    s = b.s.address(), out = b.out.address(),
+                    rows = offs + 4 * desc.experts;
+  uint32_t routeSmem =
+      static_cast<uint32_t>(std::max<int64_t>(4 * desc.experts, 64));
+  std::vector<std::function<absl::Status()>> steps = {
+      [&] { return b.counts.fillWordsAsync(0, desc.experts, &stream); },
+      [&] { return b.tokens.fillWordsAsync(t, 1, &stream); },
+      [&] {
+        return small(route, t, routeSmem,
+                     {&x, &router, &expert, &score, &counts, &t}, stream);
+      },
+      [&] {
+        return small(offsets, 1, 64, {&counts, &offs, &cursors}, stream);
+      },
+      [&] {
+        return small(dispatch, t + desc.experts, 64,
+                     {&x, &expert, &score, &offs, &counts, &cursors, &aq,
+                      &aScale, &row, &t},
+                     stream);
+      },
+      [&] {
+        return gemms[0].launch(capacity, aq, b.w13.address(), aScale,
+                               b.s13.address(), h, &stream, offs);
+      },
+      [&] {
+        return small(quantizeInter, capacity, 64, {&h, &rows, &hq, &hScale},
+                     stream);
+      },
+      [&] {
+        return gemms[1].launch(capacity, hq, b.w2.address(), hScale,
+                               b.s2.address(), y, &stream, offs);
+      },
+      [&] {
+        return small(quantizeHidden, t, 64, {&x, &slot, &xq, &xScale}, stream);
+      },
+      [&] {
+        return gemms[2].launch(t, xq, b.sharedW13.address(), xScale,
+                               b.sharedS13.address(), hs, &stream);
+      },
+      [&] {
+        return small(quantizeInter, t, 64, {&hs, &slot, &hsq, &hsScale},
+                     stream);
+      },
+      [&] {
+        return gemms[3].launch(t, hsq, b.sharedW2.address(), hsScale,
+                               b.sharedS2.address(), s, &stream);
+      },
+      [&] {
+        return small(combine, t, 64, {&y, &s, &row, &out, &t}, stream);
+      },
+  };
+  for (const auto &step : steps)
+    if (absl::Status status = step(); !status.ok())
+      return status;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> LayerRun::expertsUsed() const {
+  std::vector<int32_t> counts(static_cast<size_t>(desc.experts));
+  if (absl::Status s = b.counts.copyToHost(absl::Span<uint8_t>(
+          reinterpret_cast<uint8_t *>(counts.data()), 4 * counts.size()));
+      !s.ok())
+    return s;
+  return std::count_if(counts.begin(), counts.end(),
+                       [](int32_t c) { return c > 0; });
+}
+
+} // namespace
+
+absl::StatusOr<MoeLayerTiming>
+bench::timeMoeLayer(const runtime::CudaDevice &device,
+                    const MoeLayerDescription &desc, const std::string &path,
+                    int64_t tokens, int reps, uint64_t seed) {
+  LayerRun run(device, desc, tokens);
+  if (absl::Status s = run.load(path); !s.ok())
+    return s;
+  if (absl::Status s = run.allocate(seed); !s.ok())
+    return s;
+  absl::StatusOr<runtime::CudaStream> stream = device.createStream();
+  absl::StatusOr<runtime::CudaEvent> start = device.createEvent();
+  absl::StatusOr<runtime::CudaEvent> stop = device.createEvent();
+  if (!stream.ok())
+    return stream.status();
+  if (!start.ok() || !stop.ok())
+    return !start.ok() ? start.status() : stop.status();
+  std::vector<double> times;
+  for (int rep = -3; rep < reps; ++rep) {
+    if (absl::Status s = start->record(&*stream); !s.ok())
+      return s;
+    if (absl::Status s = run.enqueue(*stream); !s.ok())
+      return s;
+    if (absl::Status s = stop->record(&*stream); !s.ok())
+      return s;
+    if (absl::Status s = stop->synchronize(); !s.ok())
+      return s;
+    absl::StatusOr<float> ms = runtime::CudaEvent::elapsedMs(*start, *stop);
+    if (!ms.ok())
+      return ms.status();
+    if (rep >= 0)
+      times.push_back(*ms);
+  }
+  std::sort(times.begin(), times.end());
+  absl::StatusOr<int64_t> used = run.expertsUsed();
+  if (!used.ok())
+    return used.status();
+  return MoeLayerTiming{times[times.size() / 2], *used};
+}

@@ -1,0 +1,45 @@
+//===- MoeLayer.h - running an emitted MoE layer ----------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// `moec-bench moe`: loads a layer written by `moec emit-kernel moe-layer`
+// (NAME.json beside NAME.cubin or NAME.ptx), fills random weights on the
+// device, and times the whole layer (the launch sequence of the generated
+// C header: router through combine, on one stream).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_TOOLS_MOECBENCH_MOELAYER_H
+#define MOEC_TOOLS_MOECBENCH_MOELAYER_H
+
+#include "tools/moec-bench/GemmKernel.h"
+
+namespace moec::bench {
+
+struct MoeLayerDescription {
+  std::string name;
+  int64_t experts = 0, hidden = 0, inter = 0, rowAlignment = 0;
+  /// gate_up, down (grouped), shared_gate_up, shared_down (dense).
+  std::vector<GemmDescription> gemms;
+};
+
+absl::StatusOr<MoeLayerDescription>
+loadMoeLayerDescription(const std::string &path);
+
+struct MoeLayerTiming {
+  double ms = 0;
+  /// Experts with at least one token (the routing is the device's).
+  int64_t expertsUsed = 0;
+};
+
+/// Median of `reps` event-timed runs of the layer on `tokens` random
+/// tokens (after three warm-ups).
+absl::StatusOr<MoeLayerTiming>
+timeMoeLayer(const runtime::CudaDevice &device, const MoeLayerDescription &desc,
+             const std::string &path, int64_t tokens, int reps, uint64_t seed);
+
+} // namespace moec::bench
+
+#endif // MOEC_TOOLS_MOECBENCH_MOELAYER_H
