@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -77,8 +78,7 @@ absl::Status readTile(const JsonValue &root, const std::string &path,
 }
 } // namespace
 
-absl::StatusOr<GemmDescription>
-bench::loadGemmDescription(const std::string &path) {
+absl::StatusOr<JsonValue> bench::readJsonFile(const std::string &path) {
   absl::StatusOr<std::string> text = runtime::readTextFile(path);
   if (!text.ok())
     return text.status();
@@ -86,6 +86,42 @@ bench::loadGemmDescription(const std::string &path) {
   if (!root.ok())
     return absl::InvalidArgumentError(
         runtime::strCat(path, ": ", root.status().message()));
+  return root;
+}
+
+absl::StatusOr<double>
+bench::medianEventMs(const runtime::CudaDevice &device,
+                     const runtime::CudaStream &stream, int warmups, int reps,
+                     const std::function<absl::Status(int)> &enqueue) {
+  absl::StatusOr<runtime::CudaEvent> start = device.createEvent();
+  absl::StatusOr<runtime::CudaEvent> stop = device.createEvent();
+  if (!start.ok() || !stop.ok())
+    return !start.ok() ? start.status() : stop.status();
+  std::vector<double> times;
+  for (int run = -warmups; run < reps; ++run) {
+    if (absl::Status s = start->record(&stream); !s.ok())
+      return s;
+    if (absl::Status s = enqueue(run); !s.ok())
+      return s;
+    if (absl::Status s = stop->record(&stream); !s.ok())
+      return s;
+    if (absl::Status s = stop->synchronize(); !s.ok())
+      return s;
+    absl::StatusOr<float> ms = runtime::CudaEvent::elapsedMs(*start, *stop);
+    if (!ms.ok())
+      return ms.status();
+    if (run >= 0)
+      times.push_back(*ms);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+absl::StatusOr<GemmDescription>
+bench::loadGemmDescription(const std::string &path) {
+  absl::StatusOr<JsonValue> root = readJsonFile(path);
+  if (!root.ok())
+    return root.status();
   return parseGemmDescription(*root, path);
 }
 

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,17 @@ struct GemmDescription {
   /// Experts whose weights the kernel reads (1 for a dense GEMM).
   int64_t weightSets() const { return grouped() ? experts : 1; }
 };
+
+/// Reads and parses a JSON file; errors name the file.
+absl::StatusOr<runtime::JsonValue> readJsonFile(const std::string &path);
+
+/// The median milliseconds of `reps` runs of `enqueue` on `stream`, each
+/// between two CUDA events, after `warmups` untimed ones; `enqueue` gets
+/// the run's index (negative for warm-ups).
+absl::StatusOr<double>
+medianEventMs(const runtime::CudaDevice &device,
+              const runtime::CudaStream &stream, int warmups, int reps,
+              const std::function<absl::Status(int)> &enqueue);
 
 /// Parses NAME.json; errors name the file and the field.
 absl::StatusOr<GemmDescription> loadGemmDescription(const std::string &path);

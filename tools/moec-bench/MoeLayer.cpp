@@ -21,13 +21,9 @@ using moec::runtime::JsonValue;
 
 absl::StatusOr<MoeLayerDescription>
 bench::loadMoeLayerDescription(const std::string &path) {
-  absl::StatusOr<std::string> text = runtime::readTextFile(path);
-  if (!text.ok())
-    return text.status();
-  absl::StatusOr<JsonValue> root = runtime::parseJson(*text);
+  absl::StatusOr<JsonValue> root = readJsonFile(path);
   if (!root.ok())
-    return absl::InvalidArgumentError(
-        runtime::strCat(path, ": ", root.status().message()));
+    return root.status();
   auto field = [&](std::string_view key) -> std::optional<int64_t> {
     const JsonValue *value = root->find(key);
     return value ? value->asInt() : std::nullopt;
@@ -322,31 +318,15 @@ bench::timeMoeLayer(const runtime::CudaDevice &device,
   if (absl::Status s = run.allocate(seed); !s.ok())
     return s;
   absl::StatusOr<runtime::CudaStream> stream = device.createStream();
-  absl::StatusOr<runtime::CudaEvent> start = device.createEvent();
-  absl::StatusOr<runtime::CudaEvent> stop = device.createEvent();
   if (!stream.ok())
     return stream.status();
-  if (!start.ok() || !stop.ok())
-    return !start.ok() ? start.status() : stop.status();
-  std::vector<double> times;
-  for (int rep = -3; rep < reps; ++rep) {
-    if (absl::Status s = start->record(&*stream); !s.ok())
-      return s;
-    if (absl::Status s = run.enqueue(*stream); !s.ok())
-      return s;
-    if (absl::Status s = stop->record(&*stream); !s.ok())
-      return s;
-    if (absl::Status s = stop->synchronize(); !s.ok())
-      return s;
-    absl::StatusOr<float> ms = runtime::CudaEvent::elapsedMs(*start, *stop);
-    if (!ms.ok())
-      return ms.status();
-    if (rep >= 0)
-      times.push_back(*ms);
-  }
-  std::sort(times.begin(), times.end());
+  absl::StatusOr<double> ms =
+      medianEventMs(device, *stream, /*warmups=*/3, reps,
+                    [&](int) { return run.enqueue(*stream); });
+  if (!ms.ok())
+    return ms.status();
   absl::StatusOr<int64_t> used = run.expertsUsed();
   if (!used.ok())
     return used.status();
-  return MoeLayerTiming{times[times.size() / 2], *used};
+  return MoeLayerTiming{*ms, *used};
 }

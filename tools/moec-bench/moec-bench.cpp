@@ -336,13 +336,9 @@ absl::StatusOr<Baseline> loadBaseline(const std::string &path) {
   Baseline baseline;
   if (path.empty())
     return baseline;
-  absl::StatusOr<std::string> text = runtime::readTextFile(path);
-  if (!text.ok())
-    return text.status();
-  absl::StatusOr<runtime::JsonValue> root = runtime::parseJson(*text);
+  absl::StatusOr<runtime::JsonValue> root = readJsonFile(path);
   if (!root.ok())
-    return absl::InvalidArgumentError(
-        runtime::strCat(path, ": ", root.status().message()));
+    return root.status();
   if (const runtime::JsonValue *copy = root->find("copy_gbps"))
     baseline.copyGbps = copy->asDouble().value_or(0.0);
   const runtime::JsonValue *gemm = root->find("gemm");
@@ -381,30 +377,14 @@ absl::StatusOr<double> medianLaunchMs(const runtime::CudaDevice &device,
                                       std::vector<DeviceOperands> &sets,
                                       int reps) {
   absl::StatusOr<runtime::CudaStream> stream = device.createStream();
-  absl::StatusOr<runtime::CudaEvent> start = device.createEvent();
-  absl::StatusOr<runtime::CudaEvent> stop = device.createEvent();
-  if (!stream.ok() || !start.ok() || !stop.ok())
-    return !stream.ok() ? stream.status()
-                        : (!start.ok() ? start.status() : stop.status());
-  std::vector<double> times;
-  for (int rep = -5; rep < reps; ++rep) { // 5 warm-up launches
-    DeviceOperands &set = sets[static_cast<size_t>(rep + 5) % sets.size()];
-    if (absl::Status s = start->record(&*stream); !s.ok())
-      return s;
-    if (absl::Status s = launchOn(kernel, m, set, &*stream); !s.ok())
-      return s;
-    if (absl::Status s = stop->record(&*stream); !s.ok())
-      return s;
-    if (absl::Status s = stop->synchronize(); !s.ok())
-      return s;
-    absl::StatusOr<float> ms = runtime::CudaEvent::elapsedMs(*start, *stop);
-    if (!ms.ok())
-      return ms.status();
-    if (rep >= 0)
-      times.push_back(*ms);
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  if (!stream.ok())
+    return stream.status();
+  // Consecutive launches rotate through the operand sets.
+  return medianEventMs(device, *stream, /*warmups=*/5, reps, [&](int run) {
+    const DeviceOperands &set =
+        sets[static_cast<size_t>(run + 5) % sets.size()];
+    return launchOn(kernel, m, set, &*stream);
+  });
 }
 
 /// Dense: M rows. Grouped: M tokens routed uniformly at random (top-1);
@@ -507,11 +487,10 @@ loadMoeBaseline(const std::string &path, double &copyGbps) {
   std::map<std::pair<int64_t, int64_t>, double> best;
   if (path.empty())
     return best;
-  absl::StatusOr<std::string> text = runtime::readTextFile(path);
-  if (!text.ok())
-    return text.status();
-  absl::StatusOr<runtime::JsonValue> root = runtime::parseJson(*text);
-  const runtime::JsonValue *cases = root.ok() ? root->find("moe") : nullptr;
+  absl::StatusOr<runtime::JsonValue> root = readJsonFile(path);
+  if (!root.ok())
+    return root.status();
+  const runtime::JsonValue *cases = root->find("moe");
   if (!cases || !cases->asArray())
     return absl::InvalidArgumentError(path + ": no 'moe' array");
   if (const runtime::JsonValue *copy = root->find("copy_gbps"))
