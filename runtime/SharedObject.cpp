@@ -184,8 +184,7 @@ absl::StatusOr<SharedObject> SharedObject::load(absl::Span<const uint8_t> bytes,
   void *handle = nullptr;
   ScopedFd memfd;
   if (method == Method::Memfd)
-    if (absl::Status s = loadThroughMemfd(bytes, where, handle, memfd);
-        !s.ok())
+    if (absl::Status s = loadThroughMemfd(bytes, where, handle, memfd); !s.ok())
       return s;
   if (!handle)
     if (absl::Status s = loadThroughTempFile(bytes, where, handle); !s.ok())

@@ -83,6 +83,7 @@ private:
   Value findExpert(Value row);
   void initBarriers();
   void emitProducer();
+  void emitStageLoad(Value it, Value kb, const TileCoords &coords);
   void emitConsumer(Value warpgroup);
   Value emitFp8KLoop(Value it, Value &total, const TileCoords &coords);
   Value emitBf16KLoop(Value it, Value &acc);
@@ -232,57 +233,55 @@ void GemmKernelBuilder::emitProducer() {
       forLoop(blockId, numTiles, gridSize, {c32(0)},
               [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
                 TileCoords coords = locateTile(tile);
-                Value aRow = mul(coords.mBlock, c32(spec.tileM));
-                Value bRow = mul(coords.nBlock, c32(spec.bBoxRows()));
                 return forLoop(
                     c32(0), c32(spec.kBlocks()), c32(1), tileArgs,
                     [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
-                      Value it = kArgs[0];
-                      Value stage = rem(it, spec.stages);
-                      Value parity = rem(div(it, spec.stages), 2);
-                      Value freeParity =
-                          arith::XOrIOp::create(b, parity, c32(1));
-                      NVVM::MBarrierTryWaitParityOp::create(
-                          b, emptyBarrier(stage), freeParity, c32(kWaitTicks));
-                      Value full = fullBarrier(stage);
-                      NVVM::MBarrierArriveExpectTxOp::create(
-                          b, Type(), full, c32(spec.stageBytes()),
-                          NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
-                      Value kCoord = mul(kb, c32(spec.tileK));
-                      Value aDst = smemAt(stageOffset(stage));
-                      Value bDst =
-                          smemAt(add(stageOffset(stage), c32(aTileBytes())));
-                      // Grouped B is [E, N, K]: a 3D map whose rows past N
-                      // read zeros, never the next expert's weights. SwiGLU
-                      // loads the gate rows and then the matching up rows.
-                      SmallVector<std::pair<Value, Value>, 3> loads = {
-                          {aDst, aRow}, {bDst, bRow}};
-                      if (spec.isSwiGlu())
-                        loads.push_back(
-                            {smemAt(add(stageOffset(stage),
-                                        c32(aTileBytes() +
-                                            spec.bBoxRows() * kRowBytes))),
-                             add(bRow, c32(spec.outputN()))});
-                      for (auto [index, load] : llvm::enumerate(loads)) {
-                        auto [dst, row] = load;
-                        SmallVector<Value, 3> coordinates = {kCoord, row};
-                        if (index > 0 && spec.isGrouped())
-                          coordinates.push_back(coords.expert);
-                        // The CTA's own shared::cta address is a valid
-                        // shared::cluster address (the PTX 8.0 form).
-                        Value clusterDst =
-                            LLVM::AddrSpaceCastOp::create(b, clusterPtr, dst);
-                        NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-                            b, clusterDst, args[index ? kTmapB : kTmapA],
-                            coordinates, full, ValueRange{}, Value(), Value(),
-                            NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
-                            nullptr, Value());
-                      }
-                      return {add(it, c32(1))};
+                      emitStageLoad(kArgs[0], kb, coords);
+                      return {add(kArgs[0], c32(1))};
                     });
               });
     });
   });
+}
+
+/// K block `kb` of a tile into stage `it % stages`: wait until the stage is
+/// free, announce its bytes on `full`, issue the TMA loads. Grouped B is
+/// [E, N, K]: a 3D map whose rows past N read zeros, never the next
+/// expert's weights. SwiGLU loads the gate rows and then the matching up
+/// rows.
+void GemmKernelBuilder::emitStageLoad(Value it, Value kb,
+                                      const TileCoords &coords) {
+  Value stage = rem(it, spec.stages);
+  Value parity = rem(div(it, spec.stages), 2);
+  Value freeParity = arith::XOrIOp::create(b, parity, c32(1));
+  NVVM::MBarrierTryWaitParityOp::create(b, emptyBarrier(stage), freeParity,
+                                        c32(kWaitTicks));
+  Value full = fullBarrier(stage);
+  NVVM::MBarrierArriveExpectTxOp::create(
+      b, Type(), full, c32(spec.stageBytes()), NVVM::MemScopeKind::CTA,
+      /*relaxed=*/false, Value());
+  Value kCoord = mul(kb, c32(spec.tileK));
+  Value aRow = mul(coords.mBlock, c32(spec.tileM));
+  Value bRow = mul(coords.nBlock, c32(spec.bBoxRows()));
+  Value bTile = add(stageOffset(stage), c32(aTileBytes()));
+  SmallVector<std::pair<Value, Value>, 3> loads = {
+      {smemAt(stageOffset(stage)), aRow}, {smemAt(bTile), bRow}};
+  if (spec.isSwiGlu())
+    loads.push_back({smemAt(add(bTile, c32(spec.bBoxRows() * kRowBytes))),
+                     add(bRow, c32(spec.outputN()))});
+  for (auto [index, load] : llvm::enumerate(loads)) {
+    auto [dst, row] = load;
+    SmallVector<Value, 3> coordinates = {kCoord, row};
+    if (index > 0 && spec.isGrouped())
+      coordinates.push_back(coords.expert);
+    // The CTA's own shared::cta address is a valid shared::cluster address
+    // (the PTX 8.0 form).
+    Value clusterDst = LLVM::AddrSpaceCastOp::create(b, clusterPtr, dst);
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, clusterDst, args[index ? kTmapB : kTmapA], coordinates, full,
+        ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE,
+        /*isCTAOnly=*/false, nullptr, Value());
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -10,6 +10,9 @@
 
 #include "example_gemm.h"
 
+#define EXAMPLE_NAME "gemm_example"
+#include "example_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,45 +23,6 @@
 #define FP8 (EXAMPLE_GEMM_ELEMENT_BYTES == 1)
 #define KB ((K + 127) / 128)
 #define NB ((N + 127) / 128)
-
-static int check(CUresult status, const char *what) {
-  const char *name = NULL;
-  if (status == CUDA_SUCCESS)
-    return 0;
-  cuGetErrorName(status, &name);
-  fprintf(stderr, "gemm_example: %s failed: %s\n", what, name ? name : "?");
-  return 1;
-}
-
-static unsigned long long rng_state;
-static double uniform(void) { /* xorshift64*, in [-1, 1) */
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return (double)((rng_state * 2685821657736338717ULL) >> 11) /
-             (double)(1ULL << 52) - 1.0;
-}
-
-static unsigned short to_bf16(float value) { /* round to nearest even */
-  unsigned int bits;
-  memcpy(&bits, &value, 4);
-  bits += 0x7FFF + ((bits >> 16) & 1);
-  return (unsigned short)(bits >> 16);
-}
-
-static float from_bf16(unsigned short half) {
-  unsigned int bits = (unsigned int)half << 16;
-  float value;
-  memcpy(&value, &bits, 4);
-  return value;
-}
-
-static double from_e4m3(unsigned char code) {
-  int exponent = (code >> 3) & 15, mantissa = code & 7;
-  double magnitude = exponent ? ldexp(1.0 + mantissa / 8.0, exponent - 7)
-                              : ldexp(mantissa / 8.0, -6);
-  return (code & 0x80) ? -magnitude : magnitude;
-}
 
 /* Nearest e4m3 code (ties to even), saturating at 448. */
 static unsigned char to_e4m3(double value) {

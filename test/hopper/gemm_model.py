@@ -1398,23 +1398,9 @@ def _grouped_main(desc, args, policies):
             total += 1
             head = "routing=%s T=%d experts_used=%d/%d seed=%d" % (
                 name, int(counts.sum()), int(np.count_nonzero(counts)), desc["experts"], seed)
-            try:
-                r = check_grouped_kernel(desc, counts, seed, bug=args.inject_bug,
-                                         ring_policies=policies)
-            except ModelError as e:
-                failed += 1
-                print("FAIL %s: %s" % (head, e))
-                continue
-            ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
-            failed += not ok
-            print("%s %s rows=%d/%d tiles=%d grid=%d ring_its/cta<=%d%s rel_l2=%.2e (bound "
-                  "%.0e) max_err/elem_bound=%.3f at C%s%s"
-                  % ("PASS" if ok else "FAIL", head, r["rows"], r["capacity"], r["tiles"],
-                     r["grid"], r["ring_its"], _garbage_note(desc, r), r["rel_l2"],
-                     r["bound"], r["elem_ratio"],
-                     list(r["worst"]) if r["worst"] else "[]",
-                     "" if ok else ": model differs from the float64 reference beyond the "
-                     "bound"))
+            failed += _report(desc, head, lambda: check_grouped_kernel(
+                desc, counts, seed, bug=args.inject_bug, ring_policies=policies),
+                lambda r: "rows=%d/%d " % (r["rows"], r["capacity"]))
     return failed, total
 
 
@@ -1478,21 +1464,9 @@ def main(argv=None):
         for seed in range(args.seeds):
             total += 1
             head = "M=%d seed=%d" % (m, seed)
-            try:
-                r = check_kernel(desc, m, seed, bug=args.inject_bug, ring_policies=policies)
-            except ModelError as e:
-                failed += 1
-                print("FAIL %s: %s" % (head, e))
-                continue
-            ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
-            failed += not ok
-            print("%s %s tiles=%d grid=%d ring_its/cta<=%d%s rel_l2=%.2e (bound %.0e) "
-                  "max_err/elem_bound=%.3f at C%s%s"
-                  % ("PASS" if ok else "FAIL", head, r["tiles"], r["grid"], r["ring_its"],
-                     _garbage_note(desc, r), r["rel_l2"], r["bound"], r["elem_ratio"],
-                     list(r["worst"]),
-                     "" if ok else ": model differs from the float64 reference beyond the "
-                     "bound"))
+            failed += _report(desc, head, lambda: check_kernel(
+                desc, m, seed, bug=args.inject_bug, ring_policies=policies),
+                lambda r: "")
     return _verdict(desc, failed, total)
 
 
@@ -1501,6 +1475,25 @@ def _swiglu_note(desc):
     if desc["activation"] != "swiglu":
         return ""
     return " output_n=%d b_box_rows=%d" % (desc["output_n"], desc["b_box_rows"])
+
+
+def _report(desc, head, run, prefix):
+    """Runs one check and prints its PASS/FAIL line (`prefix(result)` adds
+    details after `head`); returns 1 when it failed."""
+    try:
+        r = run()
+    except ModelError as e:
+        print("FAIL %s: %s" % (head, e))
+        return 1
+    ok = r["rel_l2"] <= r["bound"] and r["elem_ratio"] <= 1.0
+    print("%s %s %stiles=%d grid=%d ring_its/cta<=%d%s rel_l2=%.2e (bound %.0e) "
+          "max_err/elem_bound=%.3f at C%s%s"
+          % ("PASS" if ok else "FAIL", head, prefix(r), r["tiles"], r["grid"],
+             r["ring_its"], _garbage_note(desc, r), r["rel_l2"], r["bound"],
+             r["elem_ratio"], list(r["worst"]) if r["worst"] else "[]",
+             "" if ok else ": model differs from the float64 reference beyond the "
+             "bound"))
+    return 0 if ok else 1
 
 
 def _garbage_note(desc, r):

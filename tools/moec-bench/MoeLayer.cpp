@@ -122,6 +122,9 @@ public:
   absl::StatusOr<int64_t> expertsUsed() const;
 
 private:
+  absl::Status enqueueRouting(const runtime::CudaStream &stream);
+  absl::Status enqueueRoutedExperts(const runtime::CudaStream &stream);
+  absl::Status enqueueSharedExpert(const runtime::CudaStream &stream);
   absl::Status small(const CudaFunction &fn, int64_t grid, uint32_t smem,
                      std::vector<void *> params,
                      const runtime::CudaStream &stream);
@@ -227,23 +230,26 @@ absl::Status LayerRun::small(const CudaFunction &fn, int64_t grid,
   return device.launch(fn, dims, params.data(), &stream);
 }
 
-absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
+/// Runs `steps` in order, stopping at the first error.
+static absl::Status
+runSteps(std::initializer_list<std::function<absl::Status()>> steps) {
+  for (const auto &step : steps)
+    if (absl::Status status = step(); !status.ok())
+      return status;
+  return absl::OkStatus();
+}
+
+/// Histogram reset, router, segment offsets, dispatch into the segments.
+absl::Status LayerRun::enqueueRouting(const runtime::CudaStream &stream) {
   int32_t t = static_cast<int32_t>(tokens);
   cuda::CUdeviceptr x = b.x.address(), router = b.router.address(),
                     expert = b.expert.address(), score = b.score.address(),
                     counts = b.counts.address(), offs = b.offsets.address(),
                     cursors = b.cursors.address(), aq = b.aq.address(),
-                    aScale = b.aScale.address(), row = b.tokenRow.address(),
-                    h = b.h.address(), hq = b.hq.address(),
-                    hScale = b.hScale.address(), slot = b.tokens.address(),
-                    xq = b.xq.address(), xScale = b.xScale.address(),
-                    hs = b.hs.address(), hsq = b.hsq.address(),
-                    hsScale = b.hsScale.address(), y = b.y.address(),
-                    s = b.s.address(), out = b.out.address(),
-                    rows = offs + 4 * desc.experts;
+                    aScale = b.aScale.address(), row = b.tokenRow.address();
   uint32_t routeSmem =
       static_cast<uint32_t>(std::max<int64_t>(4 * desc.experts, 64));
-  std::vector<std::function<absl::Status()>> steps = {
+  return runSteps({
       [&] { return b.counts.fillWordsAsync(0, desc.experts, &stream); },
       [&] { return b.tokens.fillWordsAsync(t, 1, &stream); },
       [&] {
@@ -259,6 +265,16 @@ absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
                       &aScale, &row, &t},
                      stream);
       },
+  });
+}
+
+/// Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down.
+absl::Status LayerRun::enqueueRoutedExperts(const runtime::CudaStream &stream) {
+  cuda::CUdeviceptr offs = b.offsets.address(), aq = b.aq.address(),
+                    aScale = b.aScale.address(), h = b.h.address(),
+                    hq = b.hq.address(), hScale = b.hScale.address(),
+                    rows = offs + 4 * desc.experts;
+  return runSteps({
       [&] {
         return gemms[0].launch(capacity, aq, b.w13.address(), aScale,
                                b.s13.address(), h, &stream, offs);
@@ -269,8 +285,20 @@ absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
       },
       [&] {
         return gemms[1].launch(capacity, hq, b.w2.address(), hScale,
-                               b.s2.address(), y, &stream, offs);
+                               b.s2.address(), b.y.address(), &stream, offs);
       },
+  });
+}
+
+/// The shared expert on the unscaled input: quantize, gate|up, quantize,
+/// down.
+absl::Status LayerRun::enqueueSharedExpert(const runtime::CudaStream &stream) {
+  int32_t t = static_cast<int32_t>(tokens);
+  cuda::CUdeviceptr x = b.x.address(), slot = b.tokens.address(),
+                    xq = b.xq.address(), xScale = b.xScale.address(),
+                    hs = b.hs.address(), hsq = b.hsq.address(),
+                    hsScale = b.hsScale.address();
+  return runSteps({
       [&] {
         return small(quantizeHidden, t, 64, {&x, &slot, &xq, &xScale}, stream);
       },
@@ -284,16 +312,23 @@ absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
       },
       [&] {
         return gemms[3].launch(t, hsq, b.sharedW2.address(), hsScale,
-                               b.sharedS2.address(), s, &stream);
+                               b.sharedS2.address(), b.s.address(), &stream);
       },
+  });
+}
+
+absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
+  int32_t t = static_cast<int32_t>(tokens);
+  cuda::CUdeviceptr y = b.y.address(), s = b.s.address(),
+                    row = b.tokenRow.address(), out = b.out.address();
+  return runSteps({
+      [&] { return enqueueRouting(stream); },
+      [&] { return enqueueRoutedExperts(stream); },
+      [&] { return enqueueSharedExpert(stream); },
       [&] {
         return small(combine, t, 64, {&y, &s, &row, &out, &t}, stream);
       },
-  };
-  for (const auto &step : steps)
-    if (absl::Status status = step(); !status.ok())
-      return status;
-  return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<int64_t> LayerRun::expertsUsed() const {

@@ -1,0 +1,68 @@
+//===- Common.h - moec-bench options, baselines, reporting ------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What every moec-bench command shares: the command line, the baseline
+// ceilings measured by bench/torch_baseline.py in the same run, and error
+// and table output.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_TOOLS_MOECBENCH_COMMON_H
+#define MOEC_TOOLS_MOECBENCH_COMMON_H
+
+#include "runtime/CudaDevice.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace moec::bench {
+
+struct Options {
+  std::string command;
+  std::vector<std::string> kernels;
+  std::vector<int64_t> rows;
+  uint64_t seed = 1;
+  int reps = 50;
+  std::string baseline, markdown, moeBaseline;
+};
+
+extern const char *const kUsage;
+
+absl::StatusOr<Options> parseOptions(int argc, char **argv);
+
+struct Baseline {
+  double copyGbps = 0.0;
+  /// cuBLAS TFLOP/s at 8192^3: "bf16" and "fp8".
+  std::map<std::string, double> peakTflops;
+  /// (n, k, m) -> {"bf16" -> ms, "fp8" -> ms}.
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::map<std::string, double>>
+      ms;
+};
+
+/// Reads `torch_baseline.py gemm`'s JSON; an empty path gives no baseline.
+absl::StatusOr<Baseline> loadBaseline(const std::string &path);
+
+/// "moec-bench: <message>" on stderr.
+void printError(const absl::Status &status);
+
+/// Writes `text` to `path`; false (with an error printed) when it cannot.
+bool writeText(const std::string &path, const std::string &text);
+
+/// `check` and `gemm` over GEMM kernel descriptions.
+int runGemmCommand(const runtime::CudaDevice &device, const Baseline &baseline,
+                   const Options &options);
+/// `moe` over MoE layer descriptions.
+int runMoeCommand(const runtime::CudaDevice &device, const Baseline &baseline,
+                  const Options &options);
+
+} // namespace moec::bench
+
+#endif // MOEC_TOOLS_MOECBENCH_COMMON_H
