@@ -70,6 +70,13 @@ public:
   /// Accumulator registers a consumer thread may spend (of 232 after
   /// setmaxnreg), keeping room for addresses and the epilogue.
   static constexpr int64_t kAccRegisters = 128;
+  /// Rows per weight matrix (dense M, or grouped M per expert on average)
+  /// up to which the MMA is swapped: weight rows fill wgmma's m = 64 and
+  /// the few tokens are its n, instead of padding 64 or 128 token rows.
+  static constexpr int64_t kSwapAbRows = 32;
+  /// A swapped (decode) GEMM is bound by weight bandwidth: it keeps more
+  /// stages in flight (its stages are small, about 18 KB).
+  static constexpr int64_t kMaxSwapAbStages = 12;
 
   llvm::StringRef getName() const override { return "sm_90a"; }
   tile::GemmConfigAttr chooseGemmConfig(MLIRContext *context,
@@ -83,7 +90,10 @@ public:
 private:
   static int64_t chooseTileN(const GemmShape &shape, int64_t tileM);
   static int64_t chooseStages(int64_t tileM, int64_t tileN, int64_t tileK,
-                              int64_t bytes);
+                              int64_t bytes, int64_t maxStages = kMaxStages);
+  static bool isSwapAbShape(const GemmShape &shape);
+  static tile::GemmConfigAttr chooseSwapAbConfig(MLIRContext *context,
+                                                 const GemmShape &shape);
 };
 
 /// wgmma's K per instruction: 32 for FP8, 16 for 16-bit types, 8 for tf32.
@@ -136,15 +146,61 @@ int64_t Sm90aDescription::chooseTileN(const GemmShape &shape, int64_t tileM) {
 /// buffering) and kMaxStages (more does not hide more latency): FP8
 /// 128x128x128 gets 6 stages of 32 KB, BF16 128x256x64 gets 3 of 48 KB.
 int64_t Sm90aDescription::chooseStages(int64_t tileM, int64_t tileN,
-                                       int64_t tileK, int64_t bytes) {
+                                       int64_t tileK, int64_t bytes,
+                                       int64_t maxStages) {
   int64_t stageBytes = (tileM + tileN) * tileK * bytes;
   int64_t epilogueBytes = tileM * tileN * 2;
   int64_t stages = (kSmemBytes - epilogueBytes) / stageBytes;
-  return std::clamp<int64_t>(stages, 2, kMaxStages);
+  return std::clamp<int64_t>(stages, 2, maxStages);
 }
 
-/// Tile M is 64 rows per consumer warpgroup (wgmma's m64). Decode (a
-/// static M of at most 64 rows) uses one consumer: a second would only
+/// Static M with few rows per weight matrix, and at least two 64-row MMA
+/// parts of rhs rows (a SwiGLU tile pairs a 64-row gate part with its
+/// 64-row up part).
+bool Sm90aDescription::isSwapAbShape(const GemmShape &shape) {
+  if (ShapedType::isDynamic(shape.m) || shape.n < 128)
+    return false;
+  int64_t rows =
+      shape.experts > 0 ? llvm::divideCeil(shape.m, shape.experts) : shape.m;
+  return rows <= kSwapAbRows;
+}
+
+/// Tile M holds the tokens: the exact count rounded up to 16..64 (dense),
+/// or twice the average per expert (grouped: most experts then fit one
+/// tile). Tile N is 64 or 128 rhs rows (one or two m64 MMA parts of the
+/// single consumer), whichever fills the 132 SMs better: 128 for the
+/// 16384-row gate|up, 64 for the 5120-row down projection.
+tile::GemmConfigAttr
+Sm90aDescription::chooseSwapAbConfig(MLIRContext *context,
+                                     const GemmShape &shape) {
+  Type type = shape.elementType;
+  int64_t bytes = elementBytes(type);
+  int64_t rows = shape.experts > 0
+                     ? 2 * llvm::divideCeil(shape.m, shape.experts)
+                     : shape.m;
+  int64_t tileM = std::clamp<int64_t>(llvm::PowerOf2Ceil(rows), 16, 64);
+  // Token tiles in use: at most one per expert holding tokens.
+  int64_t rowBlocks = shape.experts > 0 ? std::min(shape.experts, shape.m)
+                                        : llvm::divideCeil(shape.m, tileM);
+  int64_t tileN = 128;
+  auto fill = [&](int64_t width) {
+    int64_t tiles = rowBlocks * llvm::divideCeil(shape.n, width);
+    return static_cast<double>(tiles) /
+           (llvm::divideCeil(tiles, kNumSMs) * kNumSMs);
+  };
+  if (fill(64) > fill(128) + 1e-9)
+    tileN = 64;
+  int64_t tileK = 128 / bytes;
+  int64_t stages = chooseStages(tileM, tileN, tileK, bytes, kMaxSwapAbStages);
+  return tile::GemmConfigAttr::get(context, {tileM, tileN, tileK},
+                                   {64, tileM, sm90MmaK(type)}, stages, {1, 1},
+                                   isFp8(type) ? tileK : 0,
+                                   /*swapAb=*/true);
+}
+
+/// Few rows per weight matrix get the swapped MMA (chooseSwapAbConfig).
+/// Otherwise tile M is 64 rows per consumer warpgroup (wgmma's m64). A
+/// static M of at most 64 rows uses one consumer: a second would only
 /// multiply padding. Otherwise two consumers share a 128-row tile and the
 /// rhs tile in shared memory. Tile K is one 128-byte swizzled row per
 /// stage: 128 FP8 elements, which is also the FP8 promotion interval (4
@@ -153,6 +209,8 @@ int64_t Sm90aDescription::chooseStages(int64_t tileM, int64_t tileN,
 tile::GemmConfigAttr
 Sm90aDescription::chooseGemmConfig(MLIRContext *context,
                                    const GemmShape &shape) const {
+  if (isSwapAbShape(shape))
+    return chooseSwapAbConfig(context, shape);
   Type type = shape.elementType;
   int64_t bytes = elementBytes(type);
   bool decode = !ShapedType::isDynamic(shape.m) && shape.m <= 64;
@@ -164,7 +222,8 @@ Sm90aDescription::chooseGemmConfig(MLIRContext *context,
   int64_t promoteEvery = isFp8(type) ? tileK : 0;
   return tile::GemmConfigAttr::get(context, {tileM, tileN, tileK},
                                    {64, tileN, sm90MmaK(type)}, stages,
-                                   {1, consumers}, promoteEvery);
+                                   {1, consumers}, promoteEvery,
+                                   /*swapAb=*/false);
 }
 
 /// FlashAttention-3's choices: 64 query rows per consumer warpgroup, K/V
@@ -246,7 +305,7 @@ CpuDescription::chooseGemmConfig(MLIRContext *context,
   int64_t mmaK = type.isBF16() ? 2 : 1;
   return tile::GemmConfigAttr::get(context, {tileM, 64, tileK}, {8, 32, mmaK},
                                    /*stages=*/1, {0, 1},
-                                   isFp8(type) ? tileK : 0);
+                                   isFp8(type) ? tileK : 0, /*swapAb=*/false);
 }
 
 /// 32 queries x 64 keys: the score block (8 KB) and a K or V block

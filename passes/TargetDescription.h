@@ -35,6 +35,9 @@ struct GemmShape {
   Type elementType;
   /// One matmul per expert segment: rows per expert are unknown.
   bool grouped;
+  /// Experts of a grouped matmul (0 when unknown or dense): with a static
+  /// M, the average rows per expert pick the decode (swap-AB) tiling.
+  int64_t experts = 0;
 };
 
 /// Tiling parameters of one target.

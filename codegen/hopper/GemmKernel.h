@@ -25,6 +25,13 @@
 // blocks); bf16 none. Tile t covers rows (t % mBlocks) * tileM and columns (t /
 // mBlocks) * tileN.
 //
+// The decode variant (`swapAB`, chosen by the target description for few
+// rows per weight matrix) computes the transposed tile: its one consumer
+// warpgroup issues m64 x n(tileM) wgmma with 64 weight rows on M and the
+// tile's tileM token rows on N, one accumulator per 64-row part of the B
+// tile (SwiGLU: part 0 gate, part 1 up), and stores C element by element.
+// The ABI, tile order and TMA boxes are the same.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MOEC_CODEGEN_HOPPER_GEMMKERNEL_H
@@ -72,6 +79,8 @@ struct GemmKernelSpec {
   int64_t promoteEvery = 0;
   /// Grouped GEMM over this many experts (0: a dense GEMM).
   int64_t experts = 0;
+  /// Weight rows on wgmma's M, tokens (tileM) on its N.
+  bool swapAB = false;
   /// Scale block size along K and N for fp8-block.
   static constexpr int64_t kScaleBlock = 128;
   /// Persistent CTAs at most (H100/H200 SMs); the launcher may use fewer.
@@ -80,6 +89,11 @@ struct GemmKernelSpec {
   bool isFp8() const { return precision != GemmPrecision::BF16; }
   bool isGrouped() const { return experts > 0; }
   bool isSwiGlu() const { return activation == GemmActivation::SwiGlu; }
+  /// Accumulators per consumer: the 64-row wgmma parts of the B tile
+  /// (swapAB), or one.
+  int64_t mmaParts() const { return swapAB ? tileN / 64 : 1; }
+  /// The wgmma instruction's N: the tile's tokens (swapAB) or columns.
+  int64_t mmaN() const { return swapAB ? tileM : tileN; }
   /// Columns of C: N, or I = N / 2 with SwiGLU.
   int64_t outputN() const { return isSwiGlu() ? n / 2 : n; }
   /// Rows of B per TMA box, and output columns per tile: SwiGLU tiles
@@ -106,9 +120,19 @@ llvm::Expected<GemmKernelSpec> makeGemmKernelSpec(MLIRContext *context,
                                                   GemmActivation activation);
 
 /// The grouped GEMM of `experts` experts over a contiguous, tile-aligned
-/// token layout (M is always given at run time, by the offsets).
+/// token layout (M is always given at run time, by the offsets). `tokens`,
+/// the routed rows the kernel is tuned for, lets the target description
+/// pick the decode tiling; without it the kernel is tiled for prefill.
 llvm::Expected<GemmKernelSpec>
 makeGroupedGemmKernelSpec(MLIRContext *context, int64_t experts, int64_t n,
+                          int64_t k, GemmPrecision precision,
+                          GemmActivation activation,
+                          std::optional<int64_t> tokens = std::nullopt);
+
+/// A dense GEMM whose M is given at launch but tiled for `tokens` rows
+/// (the decode variant of a layer's shared expert).
+llvm::Expected<GemmKernelSpec>
+makeDynamicGemmKernelSpec(MLIRContext *context, int64_t tokens, int64_t n,
                           int64_t k, GemmPrecision precision,
                           GemmActivation activation);
 

@@ -8,6 +8,8 @@
 // (reference/hopper-notes.md: nvgpu.warpgroup.mma mis-steps FP8
 // descriptors, so wgmma and its descriptors are emitted here directly).
 //
+// Promotion and the epilogues are in GemmKernelEpilogue.cpp.
+//
 // Warpgroup 0 is the producer: after giving registers back (setmaxnreg
 // 40), one elected thread of its first warp walks the CTA's tiles and
 // their K blocks, waits for a free stage (mbarrier `empty`), and issues
@@ -22,8 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/hopper/GemmKernel.h"
-#include "codegen/hopper/KernelBuilder.h"
+#include "codegen/hopper/GemmKernelBuilderImpl.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -34,84 +35,23 @@
 using namespace mlir;
 using namespace mlir::moec;
 using namespace mlir::moec::hopper;
+using namespace mlir::moec::hopper::detail;
 
 namespace {
-
 /// Registers per thread after setmaxnreg: the producer needs few, the
 /// consumers hold the accumulators (40 x 128 + 232 x 256 <= 64K).
 constexpr uint32_t kProducerRegisters = 40;
 constexpr uint32_t kConsumerRegisters = 232;
 /// mbarrier.try_wait suspend-time hint (ns), as CUTLASS uses.
 constexpr int64_t kWaitTicks = 10000000;
-/// Bytes of one swizzled operand row (one K block of a tile row).
-constexpr int64_t kRowBytes = 128;
-
-/// The kernel arguments, in ABI order. The last is the row count (dense)
-/// or the device array of expert row offsets (grouped).
-enum KernelArg { kTmapA, kTmapB, kC, kScaleA, kScaleB, kM, kNumArgs };
-constexpr KernelArg kOffsets = kM;
-
-/// Where an output tile lies: its row and column blocks and, for grouped
-/// GEMMs, the expert owning its rows.
-struct TileCoords {
-  Value mBlock, nBlock, expert;
-};
-
-class GemmKernelBuilder : public KernelBuilderBase {
-public:
-  GemmKernelBuilder(ImplicitLocOpBuilder &b, const GemmKernelSpec &spec)
-      : KernelBuilderBase(b), spec(spec) {
-    accType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(spec.tileN / 2, f32));
-  }
-
-  /// Emits the shared memory symbol and the kernel at the insertion point.
-  void build();
-
-private:
-  // Shared memory layout: per stage the A tile then the B tile, then the
-  // `full` and `empty` mbarriers of every stage.
-  int64_t aTileBytes() const { return spec.tileM * kRowBytes; }
-  int64_t barrierBase() const { return spec.stages * spec.stageBytes(); }
-  Value stageOffset(Value stage) { return mul(stage, c32(spec.stageBytes())); }
-  Value fullBarrier(Value stage);
-  Value emptyBarrier(Value stage);
-
-  // Kernel parts.
-  LLVM::LLVMFuncOp createFunction();
-  TileCoords locateTile(Value tile);
-  Value findExpert(Value row);
-  void initBarriers();
-  void emitProducer();
-  void emitStageLoad(Value it, Value kb, const TileCoords &coords);
-  void emitConsumer(Value warpgroup);
-  Value emitFp8KLoop(Value it, Value &total, const TileCoords &coords);
-  Value emitBf16KLoop(Value it, Value &acc);
-  Value waitFull(Value it);
-  void releaseStage(Value it);
-  Value emitMmaKBlock(Value acc, Value it, bool zeroFirst);
-  Value descriptor(Value sharedAddress);
-  Value emitPromotion(Value total, Value partial, Value kb,
-                      const TileCoords &coords);
-  void emitEpilogue(Value acc, const TileCoords &coords);
-  Value activation(Value v);
-  Value scaledValue(Value acc, int64_t reg, Value col, int64_t part,
-                    Value rowScale, Value bScaleBase);
-  void storePair(Value row, Value col, Value v0, Value v1);
-  Value loadScale(Value base, Value index);
-
-  const GemmKernelSpec &spec;
-  Type accType;
-
-  // Values of the kernel body.
-  SmallVector<Value, kNumArgs> args;
-  Value tid, m, mBlocks, numTiles;
-  // Consumer thread position: the first row of its wgmma fragment inside
-  // the tile and its first column inside each 8-column group.
-  Value consumer, fragmentRow, fragmentCol;
-};
-
 } // namespace
+
+GemmKernelBuilder::GemmKernelBuilder(ImplicitLocOpBuilder &b,
+                                     const GemmKernelSpec &spec)
+    : KernelBuilderBase(b), spec(spec) {
+  accType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(spec.mmaN() / 2, f32));
+}
 
 //===----------------------------------------------------------------------===//
 // Shared memory
@@ -304,10 +244,13 @@ void GemmKernelBuilder::emitConsumer(Value warpgroup) {
   forLoop(blockId, numTiles, gridSize, {c32(0)},
           [&](Value tile, ValueRange tileArgs) -> SmallVector<Value> {
             TileCoords coords = locateTile(tile);
-            Value acc;
-            Value it = spec.isFp8() ? emitFp8KLoop(tileArgs[0], acc, coords)
-                                    : emitBf16KLoop(tileArgs[0], acc);
-            emitEpilogue(acc, coords);
+            Accumulators accs;
+            Value it = spec.isFp8() ? emitFp8KLoop(tileArgs[0], accs, coords)
+                                    : emitBf16KLoop(tileArgs[0], accs);
+            if (spec.swapAB)
+              emitSwapEpilogue(accs, coords);
+            else
+              emitEpilogue(accs.front(), coords);
             return {it};
           });
 }
@@ -325,43 +268,56 @@ void GemmKernelBuilder::releaseStage(Value it) {
                                  Value());
 }
 
-/// FP8: every K block starts a fresh partial accumulator (scale-d 0 on its
-/// first wgmma) that is promoted into the fp32 total once the block is done.
-Value GemmKernelBuilder::emitFp8KLoop(Value it, Value &total,
+/// FP8: every K block starts fresh partial accumulators (scale-d 0 on their
+/// first wgmma) that are promoted into the fp32 totals once the block is
+/// done.
+Value GemmKernelBuilder::emitFp8KLoop(Value it, Accumulators &totals,
                                       const TileCoords &coords) {
   // The first wgmma of a block ignores its input (scale-d 0): undefined
-  // inputs keep LLVM from zeroing 64 registers per block.
-  Value unused = LLVM::UndefOp::create(b, accType);
-  Value zero = LLVM::ZeroOp::create(b, accType);
-  SmallVector<Value> results =
-      forLoop(c32(0), c32(spec.kBlocks()), c32(1), {it, zero},
-              [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
-                Value partial =
-                    emitMmaKBlock(unused, kArgs[0], /*zeroFirst=*/true);
-                releaseStage(kArgs[0]);
-                Value promoted = emitPromotion(kArgs[1], partial, kb, coords);
-                return {add(kArgs[0], c32(1)), promoted};
-              });
-  total = results[1];
+  // inputs keep LLVM from zeroing the registers every block.
+  int64_t parts = spec.mmaParts();
+  SmallVector<Value> unused(parts, LLVM::UndefOp::create(b, accType));
+  SmallVector<Value> inits = {it};
+  inits.append(parts, LLVM::ZeroOp::create(b, accType));
+  SmallVector<Value> results = forLoop(
+      c32(0), c32(spec.kBlocks()), c32(1), inits,
+      [&](Value kb, ValueRange kArgs) -> SmallVector<Value> {
+        Accumulators partials =
+            emitMmaKBlock(unused, kArgs[0], /*zeroFirst=*/true);
+        releaseStage(kArgs[0]);
+        Accumulators promoted =
+            spec.swapAB
+                ? emitSwapPromotion(kArgs.drop_front(), partials, kb, coords)
+                : Accumulators{
+                      emitPromotion(kArgs[1], partials.front(), kb, coords)};
+        SmallVector<Value> next = {add(kArgs[0], c32(1))};
+        next.append(promoted.begin(), promoted.end());
+        return next;
+      });
+  totals.assign(results.begin() + 1, results.end());
   return results[0];
 }
 
-/// BF16: one accumulator over all of K; the first K block is peeled so its
-/// first wgmma starts from zero (scale-d 0) rather than from zeroed
-/// registers, which makes ptxas insert waits into the wgmma chain.
-Value GemmKernelBuilder::emitBf16KLoop(Value it, Value &acc) {
-  Value unused = LLVM::UndefOp::create(b, accType);
-  Value first = emitMmaKBlock(unused, it, /*zeroFirst=*/true);
+/// BF16: one accumulator per part over all of K; the first K block is
+/// peeled so its first wgmma starts from zero (scale-d 0) rather than from
+/// zeroed registers, which makes ptxas insert waits into the wgmma chain.
+Value GemmKernelBuilder::emitBf16KLoop(Value it, Accumulators &accs) {
+  SmallVector<Value> unused(spec.mmaParts(), LLVM::UndefOp::create(b, accType));
+  Accumulators first = emitMmaKBlock(unused, it, /*zeroFirst=*/true);
   releaseStage(it);
+  SmallVector<Value> inits = {add(it, c32(1))};
+  inits.append(first.begin(), first.end());
   SmallVector<Value> results =
-      forLoop(c32(1), c32(spec.kBlocks()), c32(1), {add(it, c32(1)), first},
+      forLoop(c32(1), c32(spec.kBlocks()), c32(1), inits,
               [&](Value, ValueRange kArgs) -> SmallVector<Value> {
-                Value next =
-                    emitMmaKBlock(kArgs[1], kArgs[0], /*zeroFirst=*/false);
+                Accumulators next = emitMmaKBlock(kArgs.drop_front(), kArgs[0],
+                                                  /*zeroFirst=*/false);
                 releaseStage(kArgs[0]);
-                return {add(kArgs[0], c32(1)), next};
+                SmallVector<Value> yielded = {add(kArgs[0], c32(1))};
+                yielded.append(next.begin(), next.end());
+                return yielded;
               });
-  acc = results[1];
+  accs.assign(results.begin() + 1, results.end());
   return results[0];
 }
 
@@ -377,188 +333,44 @@ Value GemmKernelBuilder::descriptor(Value sharedAddress) {
   return arith::OrIOp::create(b, field, c64(kFixedBits));
 }
 
-/// One stage's wgmma chain for this consumer's 64 rows: tileK / mmaK
-/// instructions, each advancing both descriptors by 32 bytes within the
-/// swizzled rows.
-Value GemmKernelBuilder::emitMmaKBlock(Value acc, Value it, bool zeroFirst) {
+/// One stage's wgmma chain: tileK / mmaK steps, each advancing both
+/// descriptors by 32 bytes within the swizzled rows. Unswapped, the
+/// consumer's 64 token rows times the B tile; swapped, each 64-row part of
+/// the B tile (wgmma A) times the tile's tokens (wgmma B).
+Accumulators GemmKernelBuilder::emitMmaKBlock(ValueRange accs, Value it,
+                                              bool zeroFirst) {
   Value stage = waitFull(it);
   Value smemBase = LLVM::PtrToIntOp::create(b, i32, smem);
   Value stageBase = add(smemBase, stageOffset(stage));
-  Value aBase = add(stageBase, mul(consumer, c32(64 * kRowBytes)));
-  Value bBase = add(stageBase, c32(aTileBytes()));
+  Value tokens = add(stageBase, mul(consumer, c32(64 * kRowBytes)));
+  Value weights = add(stageBase, c32(aTileBytes()));
   NVVM::WGMMATypes type =
       spec.isFp8() ? NVVM::WGMMATypes::e4m3 : NVVM::WGMMATypes::bf16;
   auto shape =
-      NVVM::MMAShapeAttr::get(b.getContext(), 64, spec.tileN, spec.mmaK);
+      NVVM::MMAShapeAttr::get(b.getContext(), 64, spec.mmaN(), spec.mmaK);
   int64_t stepBytes = spec.mmaK * spec.elementBytes();
+  Accumulators result(accs.begin(), accs.end());
   NVVM::WgmmaFenceAlignedOp::create(b);
   for (int64_t step = 0; step < spec.tileK / spec.mmaK; ++step) {
-    Value descA = descriptor(add(aBase, c32(step * stepBytes)));
-    Value descB = descriptor(add(bBase, c32(step * stepBytes)));
     NVVM::WGMMAScaleOut scaleD = zeroFirst && step == 0
                                      ? NVVM::WGMMAScaleOut::zero
                                      : NVVM::WGMMAScaleOut::one;
-    acc = NVVM::WgmmaMmaAsyncOp::create(
-        b, accType, acc, descA, descB, shape, type, type, NVVM::WGMMATypes::f32,
-        scaleD, NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-        NVVM::MMALayout::row, NVVM::MMALayout::col, nullptr);
+    for (int64_t part = 0; part < spec.mmaParts(); ++part) {
+      Value partWeights = add(weights, c32(part * 64 * kRowBytes));
+      Value descA = descriptor(
+          add(spec.swapAB ? partWeights : tokens, c32(step * stepBytes)));
+      Value descB = descriptor(
+          add(spec.swapAB ? tokens : weights, c32(step * stepBytes)));
+      result[part] = NVVM::WgmmaMmaAsyncOp::create(
+          b, accType, result[part], descA, descB, shape, type, type,
+          NVVM::WGMMATypes::f32, scaleD, NVVM::WGMMAScaleIn::one,
+          NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
+          nullptr);
+    }
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
   NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
-  return acc;
-}
-
-Value GemmKernelBuilder::loadScale(Value base, Value index) {
-  Value address =
-      LLVM::GEPOp::create(b, globalPtr, f32, base, ValueRange{wide(index)});
-  return LLVM::LoadOp::create(b, f32, address);
-}
-
-/// total += partial * scale_a[row, kb] * scale_b[column block, kb] for
-/// fp8-block; row-wise scales do not depend on K and wait for the epilogue.
-Value GemmKernelBuilder::emitPromotion(Value total, Value partial, Value kb,
-                                       const TileCoords &coords) {
-  // factors[2 * half + part]: the fragment's row half (+0 / +8 rows) and,
-  // with SwiGLU, the gate (0) or up (1) part of the tile.
-  SmallVector<Value, 4> factors;
-  int64_t parts = spec.isSwiGlu() ? 2 : 1;
-  if (spec.precision == GemmPrecision::Fp8Block) {
-    int64_t kScaleBlocks = spec.kBlocks();
-    SmallVector<Value, 2> bScales;
-    for (int64_t part = 0; part < parts; ++part) {
-      // Grouped weight scales are [E, ceil(N/128), ceil(K/128)].
-      Value firstRow = add(mul(coords.nBlock, c32(spec.bBoxRows())),
-                           c32(part * spec.outputN()));
-      Value nScaleBlock = div(firstRow, GemmKernelSpec::kScaleBlock);
-      if (spec.isGrouped())
-        nScaleBlock =
-            add(mul(coords.expert, c32(spec.nScaleBlocks())), nScaleBlock);
-      bScales.push_back(loadScale(
-          args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kb)));
-    }
-    Value lastRow = arith::SubIOp::create(b, m, c32(1));
-    for (int64_t half = 0; half < 2; ++half) {
-      Value row = add(mul(coords.mBlock, c32(spec.tileM)),
-                      add(fragmentRow, c32(8 * half)));
-      Value index = add(mul(minU(row, lastRow), c32(kScaleBlocks)), kb);
-      Value aScale = loadScale(args[kScaleA], index);
-      for (Value bScale : bScales)
-        factors.push_back(arith::MulFOp::create(b, aScale, bScale));
-    }
-  }
-  int64_t regs = spec.tileN / 2;
-  for (int64_t reg = 0; reg < regs; ++reg) {
-    Value p = LLVM::ExtractValueOp::create(b, partial, reg);
-    Value t = LLVM::ExtractValueOp::create(b, total, reg);
-    int64_t part = reg >= regs / parts ? 1 : 0;
-    Value sum = factors.empty()
-                    ? Value(arith::AddFOp::create(b, t, p))
-                    : Value(LLVM::FMAOp::create(
-                          b, p, factors[parts * ((reg >> 1) & 1) + part], t));
-    total = LLVM::InsertValueOp::create(b, total, sum, reg);
-  }
-  return total;
-}
-
-//===----------------------------------------------------------------------===//
-// Epilogue
-//===----------------------------------------------------------------------===//
-
-/// silu(v) = v / (1 + 2^(-v log2 e)), through ex2.approx (also the gate of
-/// SwiGLU).
-Value GemmKernelBuilder::activation(Value v) {
-  if (spec.activation == GemmActivation::None)
-    return v;
-  // SiLU of the gate; the caller multiplies by the up value.
-  Value scaled = arith::MulFOp::create(
-      b, v,
-      arith::ConstantFloatOp::create(b, b.getF32Type(),
-                                     llvm::APFloat(-1.4426950408889634f)));
-  Value exp = LLVM::Exp2Op::create(b, f32, scaled);
-  Value one =
-      arith::ConstantFloatOp::create(b, b.getF32Type(), llvm::APFloat(1.0f));
-  return arith::DivFOp::create(b, v, arith::AddFOp::create(b, one, exp));
-}
-
-/// Stores output columns col and col + 1 of one row as bf16, within bounds.
-/// With an even N a pair is either wholly inside or wholly outside (col is
-/// even), so it goes out as one 32-bit store.
-void GemmKernelBuilder::storePair(Value row, Value col, Value v0, Value v1) {
-  Type bf16 = b.getBF16Type();
-  Value n = c32(spec.outputN());
-  Value rowIn = ult(row, m);
-  Value offset = add(mul(wide(row), c64(spec.outputN())), wide(col));
-  Value address =
-      LLVM::GEPOp::create(b, globalPtr, bf16, args[kC], ValueRange{offset});
-  Value h0 = arith::TruncFOp::create(b, bf16, v0);
-  Value h1 = arith::TruncFOp::create(b, bf16, v1);
-  if (spec.outputN() % 2 == 0) {
-    ifThen(arith::AndIOp::create(b, rowIn, ult(col, n)), [&] {
-      auto pairType = VectorType::get({2}, bf16);
-      Value pair = LLVM::UndefOp::create(b, pairType);
-      pair = LLVM::InsertElementOp::create(b, pair, h0, c32(0));
-      pair = LLVM::InsertElementOp::create(b, pair, h1, c32(1));
-      LLVM::StoreOp::create(b, pair, address, /*alignment=*/4);
-    });
-    return;
-  }
-  ifThen(arith::AndIOp::create(b, rowIn, ult(col, n)),
-         [&] { LLVM::StoreOp::create(b, h0, address, /*alignment=*/2); });
-  Value next = add(col, c32(1));
-  ifThen(arith::AndIOp::create(b, rowIn, ult(next, n)), [&] {
-    Value nextAddress =
-        LLVM::GEPOp::create(b, globalPtr, bf16, address, ValueRange{c32(1)});
-    LLVM::StoreOp::create(b, h1, nextAddress, /*alignment=*/2);
-  });
-}
-
-/// One output value: the accumulator register `reg` with row-wise scales
-/// (FP8 row-wise), for output column `col` of weight part `part` (the up
-/// half of SwiGLU is part 1).
-Value GemmKernelBuilder::scaledValue(Value acc, int64_t reg, Value col,
-                                     int64_t part, Value rowScale,
-                                     Value bScaleBase) {
-  Value v = LLVM::ExtractValueOp::create(b, acc, reg);
-  if (spec.precision != GemmPrecision::Fp8Rowwise)
-    return v;
-  // Grouped row-wise weight scales are [E, N].
-  Value column = add(add(bScaleBase, c32(part * spec.outputN())),
-                     minU(col, c32(spec.outputN() - 1)));
-  Value scale =
-      arith::MulFOp::create(b, rowScale, loadScale(args[kScaleB], column));
-  return arith::MulFOp::create(b, v, scale);
-}
-
-void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
-  Value rowBase = add(mul(coords.mBlock, c32(spec.tileM)), fragmentRow);
-  Value colBase = add(mul(coords.nBlock, c32(spec.bBoxRows())), fragmentCol);
-  Value bScaleBase =
-      spec.isGrouped() ? mul(coords.expert, c32(spec.n)) : c32(0);
-  Value rows[2] = {rowBase, add(rowBase, c32(8))};
-  Value rowScales[2];
-  Value lastRow = arith::SubIOp::create(b, m, c32(1));
-  if (spec.precision == GemmPrecision::Fp8Rowwise)
-    for (int half = 0; half < 2; ++half)
-      rowScales[half] = loadScale(args[kScaleA], minU(rows[half], lastRow));
-  // With SwiGLU the up value of register r sits tileN / 4 registers later
-  // (tileN / 2 columns to the right) in the same thread.
-  int64_t outputRegs = spec.isSwiGlu() ? spec.tileN / 4 : spec.tileN / 2;
-  for (int64_t reg = 0; reg < outputRegs; reg += 2) {
-    int half = (reg >> 1) & 1;
-    Value col = add(colBase, c32(8 * (reg >> 2)));
-    Value v[2];
-    for (int j = 0; j < 2; ++j) {
-      Value column = add(col, c32(j));
-      v[j] = activation(
-          scaledValue(acc, reg + j, column, 0, rowScales[half], bScaleBase));
-      if (spec.isSwiGlu())
-        v[j] =
-            arith::MulFOp::create(b, v[j],
-                                  scaledValue(acc, reg + j + outputRegs, column,
-                                              1, rowScales[half], bScaleBase));
-    }
-    storePair(rows[half], col, v[0], v[1]);
-  }
+  return result;
 }
 
 //===----------------------------------------------------------------------===//

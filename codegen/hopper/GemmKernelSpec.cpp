@@ -108,20 +108,26 @@ static llvm::Error checkSwiGlu(const GemmKernelSpec &spec) {
   return llvm::Error::success();
 }
 
-llvm::Expected<GemmKernelSpec>
-hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
-                           int64_t n, int64_t k, GemmPrecision precision,
-                           GemmActivation activation) {
-  if (llvm::Error error = checkProblem(m, n, k, precision))
-    return std::move(error);
+/// The smem budget of one CTA (227 KB of opt-in dynamic shared memory).
+static constexpr int64_t kMaxSmemBytes = 227 * 1024;
+
+/// The swapped SwiGLU epilogue pairs a 64-row gate part with its 64-row
+/// up part: the B tile is always 128 rows, with as many of the chosen
+/// stages as still fit.
+static void widenSwapAbSwiGlu(GemmKernelSpec &spec) {
+  if (!spec.swapAB || !spec.isSwiGlu() || spec.tileN == 128)
+    return;
+  spec.tileN = 128;
+  spec.stages = std::min(spec.stages, kMaxSmemBytes / (spec.stageBytes() + 16));
+}
+
+/// The spec of a GEMM tiled for `shape` (its M and experts pick the
+/// configuration); the kernel's own M is `m`.
+static llvm::Expected<GemmKernelSpec>
+makeSpec(MLIRContext *context, const GemmShape &shape, std::optional<int64_t> m,
+         GemmPrecision precision, GemmActivation activation) {
   context->loadDialect<tile::TileDialect>();
   const TargetDescription *target = lookupTargetDescription("sm_90a");
-  Builder builder(context);
-  Type elementType = precision == GemmPrecision::BF16
-                         ? Type(builder.getBF16Type())
-                         : Type(builder.getType<Float8E4M3FNType>());
-  GemmShape shape{m ? *m : ShapedType::kDynamic, n, k, elementType,
-                  /*grouped=*/false};
   std::string reason = target->checkGemm(shape);
   if (!reason.empty())
     return specError(reason);
@@ -129,10 +135,12 @@ hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
 
   GemmKernelSpec spec;
   spec.m = m;
-  spec.n = n;
-  spec.k = k;
+  spec.n = shape.n;
+  spec.k = shape.k;
   spec.precision = precision;
   spec.activation = activation;
+  spec.experts = shape.experts;
+  spec.swapAB = config.getSwapAb();
   spec.tileM = config.getTile()[0];
   spec.tileN = config.getTile()[1];
   spec.tileK = config.getTile()[2];
@@ -140,10 +148,13 @@ hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
   spec.stages = config.getStages();
   spec.consumers = config.getWarpRoles()[1];
   spec.promoteEvery = config.getPromoteEvery();
+  widenSwapAbSwiGlu(spec);
   // The kernel's promotion applies one weight scale per tile column block
-  // and one activation scale per K block: the tile must not straddle them.
+  // (per 64-row part when swapped) and one activation scale per K block:
+  // neither may straddle a scale block.
+  int64_t weightRowsPerScale = spec.swapAB ? 64 : spec.tileN;
   if (precision == GemmPrecision::Fp8Block &&
-      (GemmKernelSpec::kScaleBlock % spec.tileN ||
+      (GemmKernelSpec::kScaleBlock % weightRowsPerScale ||
        spec.tileK != GemmKernelSpec::kScaleBlock))
     return specError(llvm::formatv(
         "fp8-block needs tiles inside 128x128 scale blocks, got {0}x{1}x{2}",
@@ -154,21 +165,56 @@ hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
   return spec;
 }
 
+static Type operandType(MLIRContext *context, GemmPrecision precision) {
+  Builder builder(context);
+  return precision == GemmPrecision::BF16
+             ? Type(builder.getBF16Type())
+             : Type(builder.getType<Float8E4M3FNType>());
+}
+
+llvm::Expected<GemmKernelSpec>
+hopper::makeGemmKernelSpec(MLIRContext *context, std::optional<int64_t> m,
+                           int64_t n, int64_t k, GemmPrecision precision,
+                           GemmActivation activation) {
+  if (llvm::Error error = checkProblem(m, n, k, precision))
+    return std::move(error);
+  GemmShape shape{m ? *m : ShapedType::kDynamic, n, k,
+                  operandType(context, precision), /*grouped=*/false};
+  return makeSpec(context, shape, m, precision, activation);
+}
+
+llvm::Expected<GemmKernelSpec>
+hopper::makeDynamicGemmKernelSpec(MLIRContext *context, int64_t tokens,
+                                  int64_t n, int64_t k, GemmPrecision precision,
+                                  GemmActivation activation) {
+  if (llvm::Error error = checkProblem(tokens, n, k, precision))
+    return std::move(error);
+  GemmShape shape{tokens, n, k, operandType(context, precision),
+                  /*grouped=*/false};
+  return makeSpec(context, shape, std::nullopt, precision, activation);
+}
+
 llvm::Expected<GemmKernelSpec>
 hopper::makeGroupedGemmKernelSpec(MLIRContext *context, int64_t experts,
                                   int64_t n, int64_t k, GemmPrecision precision,
-                                  GemmActivation activation) {
+                                  GemmActivation activation,
+                                  std::optional<int64_t> tokens) {
   // Expert indices are TMA coordinates and the expert search is unrolled.
   if (experts <= 0 || experts > 1024)
     return specError(
         llvm::formatv("--experts must be in [1, 1024], got {0}", experts));
-  llvm::Expected<GemmKernelSpec> spec =
-      makeGemmKernelSpec(context, std::nullopt, n, k, precision, activation);
-  if (!spec)
-    return spec.takeError();
-  spec->experts = experts;
-  spec->name = defaultGemmKernelName(*spec);
-  return spec;
+  if (tokens && *tokens <= 0)
+    return specError(
+        llvm::formatv("--tokens must be positive, got {0}", *tokens));
+  if (llvm::Error error = checkProblem(tokens, n, k, precision))
+    return std::move(error);
+  GemmShape shape{tokens ? *tokens : ShapedType::kDynamic,
+                  n,
+                  k,
+                  operandType(context, precision),
+                  /*grouped=*/true,
+                  experts};
+  return makeSpec(context, shape, std::nullopt, precision, activation);
 }
 
 std::string hopper::defaultGemmKernelName(const GemmKernelSpec &spec) {
@@ -184,5 +230,7 @@ std::string hopper::defaultGemmKernelName(const GemmKernelSpec &spec) {
                              .str();
   if (spec.activation != GemmActivation::None)
     name += "_" + stringifyGemmActivation(spec.activation).str();
+  if (spec.swapAB)
+    name += llvm::formatv("_swap_ab_t{0}", spec.tileM).str();
   return name;
 }

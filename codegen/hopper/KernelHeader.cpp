@@ -274,8 +274,9 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
      << (spec.isGrouped() ? "grouped GEMM" : "GEMM") << ", precision "
      << stringifyGemmPrecision(spec.precision) << ", tile " << spec.tileM << "x"
      << spec.tileN << "x" << spec.tileK << ", " << spec.stages
-     << " stages, 1 producer + " << spec.consumers
-     << " consumer warpgroups.\n   Link with -lcuda. */\n";
+     << " stages, 1 producer + " << spec.consumers << " consumer warpgroups"
+     << (spec.swapAB ? " (swap-AB decode variant: weight rows on wgmma M)" : "")
+     << ".\n   Link with -lcuda. */\n";
   os << headerPrologue(upper);
   emitConstants(os, upper, spec);
   emitImage(os, spec.name, image);
@@ -310,7 +311,8 @@ llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
       {"n", spec.n},
       {"k", spec.k},
       {"tile", llvm::json::Array{spec.tileM, spec.tileN, spec.tileK}},
-      {"mma", llvm::json::Array{64, spec.tileN, spec.mmaK}},
+      {"mma", llvm::json::Array{64, spec.mmaN(), spec.mmaK}},
+      {"swap_ab", spec.swapAB},
       {"stages", spec.stages},
       {"warp_roles", llvm::json::Array{1, spec.consumers}},
       {"promote_every", spec.promoteEvery},

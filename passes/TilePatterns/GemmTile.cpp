@@ -136,10 +136,12 @@ static tile::GemmConfigAttr withTileN(tile::GemmConfigAttr config,
   SmallVector<int64_t> tileShape(config.getTile());
   SmallVector<int64_t> mmaShape(config.getMma());
   tileShape[1] = tileN;
-  mmaShape[1] = std::min(mmaShape[1], tileN);
-  return tile::GemmConfigAttr::get(config.getContext(), tileShape, mmaShape,
-                                   config.getStages(), config.getWarpRoles(),
-                                   config.getPromoteEvery());
+  // A swapped MMA's n runs along tile M, which does not change.
+  if (!config.getSwapAb())
+    mmaShape[1] = std::min(mmaShape[1], tileN);
+  return tile::GemmConfigAttr::get(
+      config.getContext(), tileShape, mmaShape, config.getStages(),
+      config.getWarpRoles(), config.getPromoteEvery(), config.getSwapAb());
 }
 
 /// Rows of rhs sharing one scale row must not straddle tiles, nor (with

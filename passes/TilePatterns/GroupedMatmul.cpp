@@ -36,7 +36,7 @@ static FailureOr<GemmPlan> planGroupedMatmul(moe::GroupedMatmulOp op,
                                           "static";
   GemmShape shape{lhsType.getDimSize(0), rhsType.getDimSize(2),
                   lhsType.getDimSize(1), lhsType.getElementType(),
-                  /*grouped=*/true};
+                  /*grouped=*/true,      /*experts=*/rhsType.getDimSize(0)};
   return planGemm(op, target, shape, op.getEpilogue(), op.getLhsScalingAttr(),
                   op.getRhsScalingAttr());
 }

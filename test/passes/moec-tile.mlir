@@ -50,14 +50,15 @@ func.func @bf16_matmul(%x: tensor<?x5120xbf16>, %w: tensor<7168x5120xbf16>) -> t
 
 // FP8 row-wise decode step (one token): per-token and per-channel scales do
 // not change along K, so they are sliced once; each K block of 128 starts
-// from zero and is promoted into the fp32 accumulator. sm_90a fills the SMs
-// with 64-wide tiles and one consumer warpgroup.
+// from zero and is promoted into the fp32 accumulator. sm_90a swaps the MMA
+// (the 64-row weight tile on wgmma's m, the token on its n = 16) and fills
+// the SMs with 64-wide tiles.
 // CHECK-LABEL: func.func @fp8_rowwise_decode(
 //  CHECK-SAME:     %[[X:[a-z0-9_]+]]: tensor<1x5120xf8E4M3FN>
 //  CHECK-SAME:     %[[W:[a-z0-9_]+]]: tensor<7168x5120xf8E4M3FN>
 //  CHECK-SAME:     %[[XS:[a-z0-9_]+]]: tensor<1x1xf32>
 //  CHECK-SAME:     %[[WS:[a-z0-9_]+]]: tensor<7168x1xf32>
-//  SM90:         scf.forall (%[[M0:[a-z0-9_]+]], %[[N0:[a-z0-9_]+]]) = (0, 0) to (1, 7168) step (64, 64)
+//  SM90:         scf.forall (%[[M0:[a-z0-9_]+]], %[[N0:[a-z0-9_]+]]) = (0, 0) to (1, 7168) step (16, 64)
 //   CPU:         scf.forall (%[[M0:[a-z0-9_]+]], %[[N0:[a-z0-9_]+]]) = (0, 0) to (1, 7168) step (8, 64)
 //       CHECK:     %[[ZERO:[a-z0-9_]+]] = tensor.splat %{{.*}} : tensor<1x64xf32>
 //  CHECK-NEXT:     %[[XS_T:[a-z0-9_]+]] = tensor.extract_slice %[[XS]][%[[M0]], 0] [1, 1] [1, 1] : tensor<1x1xf32> to tensor<1x1xf32>
@@ -70,7 +71,7 @@ func.func @bf16_matmul(%x: tensor<?x5120xbf16>, %w: tensor<7168x5120xbf16>) -> t
 //  CHECK-NEXT:       scf.yield %[[NEXT]]
 //       CHECK:     tile.epilogue %{{.*}} : tensor<1x64xf32> -> tensor<1x64xbf16>
 //       CHECK:   } {tile.config = #tile.gemm_config<
-//  SM90-SAME:     tile = [64, 64, 128], mma = [64, 64, 32], stages = 6, warp_roles = [1, 1], promote_every = 128>}
+//  SM90-SAME:     tile = [16, 64, 128], mma = [64, 16, 32], stages = 12, warp_roles = [1, 1], promote_every = 128, swap_ab = true>}
 //   CPU-SAME:     tile = [8, 64, 128], mma = [8, 32, 1], stages = 1, warp_roles = [0, 1], promote_every = 128>}
 func.func @fp8_rowwise_decode(%x: tensor<1x5120xf8E4M3FN>, %w: tensor<7168x5120xf8E4M3FN>,
                               %xs: tensor<1x1xf32>, %ws: tensor<7168x1xf32>) -> tensor<1x7168xbf16> {
@@ -369,4 +370,25 @@ func.func @attention_tiny_f32(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: te
          mask = #graph.mask<chunked_causal>, chunk_size = 8 : i64, qk_norm_epsilon = 1.0e-05 : f64}
        : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?xi64> -> tensor<?x64xf32>
   return %o : tensor<?x64xf32>
+}
+
+// -----
+
+// A decode step of Scout's routed experts: 64 routed rows over 16 experts
+// (4 per expert on average). sm_90a swaps the MMA: 64-row gate and up parts
+// on wgmma's m, 16-token tiles (twice the average) on its n; the nest steps
+// through each expert's rows by 16.
+// CHECK-LABEL: func.func @grouped_decode(
+//       CHECK:     tensor.extract_slice %{{.*}} [1, 16384, 5120] [1, 1, 1]
+//  SM90-NEXT:     %[[MT:[a-z0-9_]+]] = arith.constant 16 : index
+//   CPU-NEXT:     %[[MT:[a-z0-9_]+]] = arith.constant 64 : index
+//  CHECK-NEXT:     scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[MT]]
+//       CHECK:   } {tile.config = #tile.gemm_config<
+//  SM90-SAME:     tile = [16, 128, 64], mma = [64, 16, 16], stages = 12, warp_roles = [1, 1], promote_every = 0, swap_ab = true>}
+//   CPU-SAME:     tile = [64, 64, 128], mma = [8, 32, 2], stages = 1, warp_roles = [0, 1], promote_every = 0>}
+func.func @grouped_decode(%rows: tensor<64x5120xbf16>, %w: tensor<16x5120x16384xbf16>,
+                          %offsets: tensor<17xi32>) -> tensor<64x8192xbf16> {
+  %h = moe.grouped_matmul %rows, %w, %offsets {epilogue = #moe.epilogue<swiglu>}
+       : tensor<64x5120xbf16>, tensor<16x5120x16384xbf16>, tensor<17xi32> -> tensor<64x8192xbf16>
+  return %h : tensor<64x8192xbf16>
 }

@@ -93,11 +93,18 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
     if (request.m != "?")
       return fail("--m does not apply to grouped-gemm: its rows come from "
                   "the expert offsets on the device");
+    std::optional<int64_t> tokens;
+    if (request.tokens)
+      tokens = request.tokens;
     spec = makeGroupedGemmKernelSpec(&context, request.experts, request.n,
-                                     request.k, *precision, *activation);
+                                     request.k, *precision, *activation,
+                                     tokens);
   } else {
     if (request.experts)
       return fail("--experts applies to grouped-gemm and moe-layer");
+    if (request.tokens)
+      return fail("--tokens applies to grouped-gemm (a dense gemm is tuned "
+                  "for --m)");
     llvm::Expected<std::optional<int64_t>> rows = parseRows(request.m);
     if (!rows)
       return rows.takeError();
@@ -193,7 +200,7 @@ int emitMoeLayer(const EmitKernelRequest &request) {
   if (!precision)
     return fail("--precision: expected bf16, fp8-rowwise or fp8-block, got '" +
                 request.precision + "'");
-  if (request.m != "?" || request.n || request.k)
+  if (request.m != "?" || request.n || request.k || request.tokens)
     return fail("moe-layer takes --experts, --hidden and --inter (its GEMM "
                 "shapes follow from them; the token count is given at "
                 "launch)");
@@ -261,8 +268,9 @@ int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
   llvm::outs() << spec->name << ": tile " << spec->tileM << "x" << spec->tileN
                << "x" << spec->tileK << ", " << spec->stages
                << " stages, 1 producer + " << spec->consumers
-               << " consumer warpgroups, " << spec->smemBytes()
-               << " bytes of shared memory";
+               << " consumer warpgroups, "
+               << (spec->swapAB ? "swap-AB (weight rows on wgmma M), " : "")
+               << spec->smemBytes() << " bytes of shared memory";
   if (!reports.empty())
     llvm::outs() << ", " << reports.front().registers
                  << " registers, no spills";

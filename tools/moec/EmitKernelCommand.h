@@ -7,7 +7,8 @@
 // `moec emit-kernel gemm --m=M|? --n=N --k=K --precision=P -o DIR`: one
 // standalone sm_90a kernel as DIR/NAME.ptx, DIR/NAME.cubin (when ptxas is
 // available), DIR/NAME.h (C header with the image and a launch function)
-// and DIR/NAME.json (its description).
+// and DIR/NAME.json (its description). `grouped-gemm --experts=E
+// [--tokens=T]` and `moe-layer --experts --hidden --inter` likewise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +31,9 @@ struct EmitKernelRequest {
   int64_t k = 0;
   /// Experts of a grouped GEMM or MoE layer.
   int64_t experts = 0;
+  /// Routed rows a grouped GEMM is tuned for (0: not given, prefill
+  /// tiling); few per expert pick the swap-AB decode tiling.
+  int64_t tokens = 0;
   /// Model width and expert width of an MoE layer.
   int64_t hidden = 0;
   int64_t inter = 0;

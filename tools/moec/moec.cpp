@@ -156,6 +156,11 @@ cl::opt<int64_t> emitKernelExperts("experts",
                                    cl::desc("Experts of a grouped-gemm"),
                                    cl::init(0), cl::cat(moecCategory),
                                    cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelTokens(
+    "tokens",
+    cl::desc("Routed rows a grouped-gemm is tuned for (few per expert: the "
+             "swap-AB decode tiling)"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 cl::opt<int64_t> emitKernelHidden("hidden",
                                   cl::desc("Model width of a moe-layer"),
                                   cl::init(0), cl::cat(moecCategory),
@@ -249,6 +254,7 @@ int main(int argc, char **argv) {
     request.n = emitKernelN;
     request.k = emitKernelK;
     request.experts = emitKernelExperts;
+    request.tokens = emitKernelTokens;
     request.hidden = emitKernelHidden;
     request.inter = emitKernelInter;
     request.precision = emitKernelPrecision;

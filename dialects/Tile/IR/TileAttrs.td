@@ -83,21 +83,29 @@ def Tile_GemmConfigAttr : Tile_Attr<"GemmConfig", "gemm_config"> {
     - `promote_every`: the K interval at which FP8 partial sums are
       promoted to fp32 and scaled, a multiple of tile K; 0 = never (BF16,
       F32: the MMA accumulates in fp32 directly).
+    - `swap_ab` (default false): the MMA computes the transposed tile,
+      rhs rows (tile N) on the MMA's m and lhs rows (tile M) on its n, so
+      that a few rows (decode tokens per expert) do not pad the MMA's 64
+      rows: `mma = [m, n, k]` then has tile N a multiple of m and tile M a
+      multiple of n, and each consumer owns `N / consumers` rhs rows.
 
     ```mlir
     #tile.gemm_config<tile = [128, 128, 128], mma = [64, 128, 32], stages = 6,
                       warp_roles = [1, 2], promote_every = 128>
+    #tile.gemm_config<tile = [16, 128, 128], mma = [64, 16, 32], stages = 12,
+                      warp_roles = [1, 1], promote_every = 128, swap_ab = true>
     ```
   }];
   let parameters = (ins ArrayRefParameter<"int64_t">:$tile,
                         ArrayRefParameter<"int64_t">:$mma,
                         "int64_t":$stages,
                         ArrayRefParameter<"int64_t">:$warp_roles,
-                        "int64_t":$promote_every);
+                        "int64_t":$promote_every,
+                        DefaultValuedParameter<"bool", "false">:$swap_ab);
   let assemblyFormat = [{
     `<` `tile` `=` `[` $tile `]` `,` `mma` `=` `[` $mma `]` `,` `stages` `=`
     $stages `,` `warp_roles` `=` `[` $warp_roles `]` `,` `promote_every` `=`
-    $promote_every `>`
+    $promote_every (`,` `swap_ab` `=` $swap_ab^)? `>`
   }];
   let extraClassDeclaration = [{
     int64_t getTileM() const { return getTile()[0]; }

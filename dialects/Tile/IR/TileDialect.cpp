@@ -88,22 +88,26 @@ LogicalResult
 GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        ArrayRef<int64_t> tile, ArrayRef<int64_t> mma,
                        int64_t stages, ArrayRef<int64_t> warpRoles,
-                       int64_t promoteEvery) {
+                       int64_t promoteEvery, bool swapAb) {
   if (failed(verifySizes(emitError, "tile", tile, 3, "M, N, K")) ||
       failed(verifySizes(emitError, "mma", mma, 3, "m, n, k")) ||
       failed(verifyWarpRoles(emitError, warpRoles, stages)))
     return failure();
+  // With swap_ab the MMA's m runs along tile N and its n along tile M.
   static constexpr StringLiteral kDims[] = {"M", "N", "K"};
   static constexpr StringLiteral kMmaDims[] = {"m", "n", "k"};
+  const unsigned mmaDimOf[3] = {swapAb ? 1u : 0u, swapAb ? 0u : 1u, 2u};
   for (unsigned i = 0; i < 3; ++i)
-    if (tile[i] % mma[i] != 0)
+    if (tile[i] % mma[mmaDimOf[i]] != 0)
       return emitError() << "tile " << kDims[i] << " (" << tile[i]
-                         << ") must be a multiple of mma " << kMmaDims[i]
-                         << " (" << mma[i] << ")";
-  if (tile[0] % (warpRoles[1] * mma[0]) != 0)
-    return emitError() << "tile M (" << tile[0] << ") must split into "
-                       << warpRoles[1] << " consumer(s) of whole mma m ("
-                       << mma[0] << ") rows";
+                         << ") must be a multiple of mma "
+                         << kMmaDims[mmaDimOf[i]] << " (" << mma[mmaDimOf[i]]
+                         << ")" << (swapAb ? " with swap_ab" : "");
+  unsigned splitDim = swapAb ? 1 : 0;
+  if (tile[splitDim] % (warpRoles[1] * mma[0]) != 0)
+    return emitError() << "tile " << kDims[splitDim] << " (" << tile[splitDim]
+                       << ") must split into " << warpRoles[1]
+                       << " consumer(s) of whole mma m (" << mma[0] << ") rows";
   if (promoteEvery < 0 || promoteEvery % tile[2] != 0)
     return emitError() << "promote_every (" << promoteEvery
                        << ") must be 0 or a positive multiple of tile K ("

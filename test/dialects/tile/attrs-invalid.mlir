@@ -58,6 +58,29 @@ func.func @consumer_rows() attributes {c = #tile.gemm_config<tile = [64, 64, 64]
 
 // -----
 
+// With swap_ab the MMA's n runs along tile M (the tokens).
+// expected-error@+1 {{tile M (24) must be a multiple of mma n (16) with swap_ab}}
+func.func @swap_tile_m() attributes {c = #tile.gemm_config<tile = [24, 128, 128], mma = [64, 16, 32], stages = 2, warp_roles = [1, 1], promote_every = 128, swap_ab = true>} {
+  return
+}
+
+// -----
+
+// ... and its m along tile N (the weight rows).
+// expected-error@+1 {{tile N (96) must be a multiple of mma m (64) with swap_ab}}
+func.func @swap_tile_n() attributes {c = #tile.gemm_config<tile = [16, 96, 128], mma = [64, 16, 32], stages = 2, warp_roles = [1, 1], promote_every = 128, swap_ab = true>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{tile N (64) must split into 2 consumer(s) of whole mma m (64) rows}}
+func.func @swap_consumer_rows() attributes {c = #tile.gemm_config<tile = [16, 64, 128], mma = [64, 16, 32], stages = 2, warp_roles = [1, 2], promote_every = 128, swap_ab = true>} {
+  return
+}
+
+// -----
+
 // expected-error@+1 {{promote_every (64) must be 0 or a positive multiple of tile K (128)}}
 func.func @promote_every() attributes {c = #tile.gemm_config<tile = [64, 64, 128], mma = [64, 64, 32], stages = 2, warp_roles = [1, 1], promote_every = 64>} {
   return

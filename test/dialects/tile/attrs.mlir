@@ -14,11 +14,16 @@ module attributes {tile.target = "sm_90a"} {
 //  CHECK-SAME:     fa3 = #tile.attention_config<block_q = 128, block_kv = 128, stages = 2, warp_roles = [1, 2]>
 //  CHECK-SAME:     fp8 = #tile.gemm_config<tile = [128, 128, 128], mma = [64, 128, 32], stages = 6, warp_roles = [1, 2], promote_every = 128>
 //  CHECK-SAME:     promote_twice = #tile.gemm_config<tile = [64, 64, 64], mma = [64, 64, 32], stages = 4, warp_roles = [1, 1], promote_every = 128>
+// swap_ab prints only when set: its default (false) is elided.
+//  CHECK-SAME:     swap_decode = #tile.gemm_config<tile = [16, 128, 128], mma = [64, 16, 32], stages = 12, warp_roles = [1, 1], promote_every = 128, swap_ab = true>
+//  CHECK-SAME:     swap_false = #tile.gemm_config<tile = [64, 64, 64], mma = [64, 64, 16], stages = 6, warp_roles = [1, 1], promote_every = 0>}
 func.func @configs() attributes {
     fp8 = #tile.gemm_config<tile = [128, 128, 128], mma = [64, 128, 32], stages = 6, warp_roles = [1, 2], promote_every = 128>,
     bf16_decode = #tile.gemm_config<tile = [64, 64, 64], mma = [64, 64, 16], stages = 6, warp_roles = [1, 1], promote_every = 0>,
     cpu = #tile.gemm_config<tile = [64, 64, 128], mma = [8, 32, 1], stages = 1, warp_roles = [0, 1], promote_every = 0>,
     promote_twice = #tile.gemm_config<tile = [64, 64, 64], mma = [64, 64, 32], stages = 4, warp_roles = [1, 1], promote_every = 128>,
+    swap_decode = #tile.gemm_config<tile = [16, 128, 128], mma = [64, 16, 32], stages = 12, warp_roles = [1, 1], promote_every = 128, swap_ab = true>,
+    swap_false = #tile.gemm_config<tile = [64, 64, 64], mma = [64, 64, 16], stages = 6, warp_roles = [1, 1], promote_every = 0, swap_ab = false>,
     fa3 = #tile.attention_config<block_q = 128, block_kv = 128, stages = 2, warp_roles = [1, 2]>,
     cpu_attention = #tile.attention_config<block_q = 32, block_kv = 64, stages = 1, warp_roles = [0, 1]>} {
   return
