@@ -167,9 +167,10 @@ bool Sm90aDescription::isSwapAbShape(const GemmShape &shape) {
 
 /// Tile M holds the tokens: the exact count rounded up to 16..64 (dense),
 /// or twice the average per expert (grouped: most experts then fit one
-/// tile). Tile N is 64 or 128 rhs rows (one or two m64 MMA parts of the
-/// single consumer), whichever fills the 132 SMs better: 128 for the
-/// 16384-row gate|up, 64 for the 5120-row down projection.
+/// tile). Tile N is one 64-row MMA part of weight rows, which gives the
+/// most CTAs to stream the weights (each weight row is read once per token
+/// tile whatever the width), unless two parts fill the 132 SMs better; a
+/// SwiGLU tile is always a 64-row gate part and its 64-row up part.
 tile::GemmConfigAttr
 Sm90aDescription::chooseSwapAbConfig(MLIRContext *context,
                                      const GemmShape &shape) {
@@ -182,14 +183,12 @@ Sm90aDescription::chooseSwapAbConfig(MLIRContext *context,
   // Token tiles in use: at most one per expert holding tokens.
   int64_t rowBlocks = shape.experts > 0 ? std::min(shape.experts, shape.m)
                                         : llvm::divideCeil(shape.m, tileM);
-  int64_t tileN = 128;
   auto fill = [&](int64_t width) {
     int64_t tiles = rowBlocks * llvm::divideCeil(shape.n, width);
     return static_cast<double>(tiles) /
            (llvm::divideCeil(tiles, kNumSMs) * kNumSMs);
   };
-  if (fill(64) > fill(128) + 1e-9)
-    tileN = 64;
+  int64_t tileN = shape.swiglu || fill(128) > fill(64) + 1e-9 ? 128 : 64;
   int64_t tileK = 128 / bytes;
   int64_t stages = chooseStages(tileM, tileN, tileK, bytes, kMaxSwapAbStages);
   return tile::GemmConfigAttr::get(context, {tileM, tileN, tileK},

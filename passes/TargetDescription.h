@@ -38,6 +38,8 @@ struct GemmShape {
   /// Experts of a grouped matmul (0 when unknown or dense): with a static
   /// M, the average rows per expert pick the decode (swap-AB) tiling.
   int64_t experts = 0;
+  /// A SwiGLU epilogue joins gate rows and up rows in one tile.
+  bool swiglu = false;
 };
 
 /// Tiling parameters of one target.

@@ -38,9 +38,9 @@ emit() { # precision m n k
     --n="$3" --k="$4" -o "$DIR/kernels" >/dev/null
 }
 
-emit_grouped() { # dir precision experts n k
+emit_grouped() { # dir precision experts n k [tokens: the decode tiling]
   "$ROOT/build/bin/moec" emit-kernel grouped-gemm --precision="$2" \
-    --experts="$3" --n="$4" --k="$5" -o "$DIR/$1" >/dev/null
+    --experts="$3" --n="$4" --k="$5" ${6:+--tokens=$6} -o "$DIR/$1" >/dev/null
 }
 
 prepare() {
@@ -65,13 +65,18 @@ prepare() {
   # Grouped (MoE) GEMMs: small weights for the routing-extreme checks
   # (Scout's 16 and Maverick's 128 experts), Scout's expert shapes
   # (gate|up 5120 -> 16384, down 8192 -> 5120) for the benchmark.
+  # --tokens=64 / 512: the decode (swap-AB) tiling, 16-token tiles.
   for precision in fp8-block fp8-rowwise bf16; do
     emit_grouped grouped-check "$precision" 16 384 512
     emit_grouped grouped-check "$precision" 128 200 336
+    emit_grouped grouped-check "$precision" 16 384 512 64
+    emit_grouped grouped-check "$precision" 128 200 336 512
   done
   for precision in fp8-block fp8-rowwise; do
     emit_grouped kernels "$precision" 16 16384 5120
     emit_grouped kernels "$precision" 16 5120 8192
+    emit_grouped kernels "$precision" 16 16384 5120 64
+    emit_grouped kernels "$precision" 16 5120 8192 64
   done
   # The MoE layer at Llama 4's hidden 5120 and expert width 8192: Scout's
   # 16 and Maverick's 128 experts.
@@ -104,10 +109,14 @@ run() {
     failures=$((failures + 1))
   fi
   echo "== MoE layer (16 experts, hidden 512, width 1024) vs float64"
-  for m in 1 64 300 1000; do
+  # T <= 32: decode GEMMs for the shared expert; T <= 128 (8 per expert):
+  # decode GEMMs for the routed experts; the rest prefill.
+  for m in 1 20 33 64 128 129 300 1000; do
     for routing in uniform skewed; do
-      "$DIR/bin/moec-example-moe-layer" "$m" $((seed + m)) "$routing" ||
-        echo "FAIL: moe-layer T=$m $routing"
+      for residual in residual none; do
+        "$DIR/bin/moec-example-moe-layer" "$m" $((seed + m)) "$routing" 0 \
+          "$residual" || echo "FAIL: moe-layer T=$m $routing $residual"
+      done
     done
   done 2>&1 | tee "$results/moe-check.log"
   if grep -q "^FAIL" "$results/moe-check.log" ||

@@ -108,19 +108,6 @@ static llvm::Error checkSwiGlu(const GemmKernelSpec &spec) {
   return llvm::Error::success();
 }
 
-/// The smem budget of one CTA (227 KB of opt-in dynamic shared memory).
-static constexpr int64_t kMaxSmemBytes = 227 * 1024;
-
-/// The swapped SwiGLU epilogue pairs a 64-row gate part with its 64-row
-/// up part: the B tile is always 128 rows, with as many of the chosen
-/// stages as still fit.
-static void widenSwapAbSwiGlu(GemmKernelSpec &spec) {
-  if (!spec.swapAB || !spec.isSwiGlu() || spec.tileN == 128)
-    return;
-  spec.tileN = 128;
-  spec.stages = std::min(spec.stages, kMaxSmemBytes / (spec.stageBytes() + 16));
-}
-
 /// The spec of a GEMM tiled for `shape` (its M and experts pick the
 /// configuration); the kernel's own M is `m`.
 static llvm::Expected<GemmKernelSpec>
@@ -131,7 +118,9 @@ makeSpec(MLIRContext *context, const GemmShape &shape, std::optional<int64_t> m,
   std::string reason = target->checkGemm(shape);
   if (!reason.empty())
     return specError(reason);
-  tile::GemmConfigAttr config = target->chooseGemmConfig(context, shape);
+  GemmShape chosen = shape;
+  chosen.swiglu = activation == GemmActivation::SwiGlu;
+  tile::GemmConfigAttr config = target->chooseGemmConfig(context, chosen);
 
   GemmKernelSpec spec;
   spec.m = m;
@@ -148,7 +137,12 @@ makeSpec(MLIRContext *context, const GemmShape &shape, std::optional<int64_t> m,
   spec.stages = config.getStages();
   spec.consumers = config.getWarpRoles()[1];
   spec.promoteEvery = config.getPromoteEvery();
-  widenSwapAbSwiGlu(spec);
+  // The swapped SwiGLU epilogue pairs a 64-row gate part with its up part.
+  if (spec.swapAB && spec.isSwiGlu() && spec.tileN != 128)
+    return specError(llvm::formatv(
+        "the target description chose a {0}-row swapped SwiGLU tile; the "
+        "kernel pairs 64 gate rows with 64 up rows",
+        spec.tileN));
   // The kernel's promotion applies one weight scale per tile column block
   // (per 64-row part when swapped) and one activation scale per K block:
   // neither may straddle a scale block.

@@ -182,24 +182,25 @@ void MoeKernelBuilder::buildRoute(const MoeRoutingSpec &spec) {
   end();
 }
 
-/// offsets(counts i32[E], offsets i32[E+1], cursors i32[E]): segments
-/// padded to whole GEMM row tiles; the cursors restart at zero.
+/// offsets(counts i32[E], offsets i32[E+1], cursors i32[E], align i32):
+/// segments padded to whole row tiles of the GEMMs the launch picked
+/// (`align` rows: prefill and decode tiles differ); the cursors restart at
+/// zero.
 void MoeKernelBuilder::buildOffsets(const MoeRoutingSpec &spec) {
   SmallVector<Value> args =
-      begin(spec.prefix + "_offsets", {globalPtr, globalPtr, globalPtr});
-  Value counts = args[0], offsets = args[1], cursors = args[2];
+      begin(spec.prefix + "_offsets", {globalPtr, globalPtr, globalPtr, i32});
+  Value counts = args[0], offsets = args[1], cursors = args[2], align = args[3];
   ifThen(eq(tid, 0), [&] {
-    SmallVector<Value> total =
-        forLoop(c32(0), c32(spec.experts), c32(1), {c32(0)},
-                [&](Value e, ValueRange acc) -> SmallVector<Value> {
-                  storeGlobal(acc[0], offsets, e);
-                  storeGlobal(c32(0), cursors, e);
-                  Value count = loadGlobal(i32, counts, e);
-                  Value padded = mul(div(add(count, c32(spec.rowAlignment - 1)),
-                                         spec.rowAlignment),
-                                     c32(spec.rowAlignment));
-                  return {add(acc[0], padded)};
-                });
+    SmallVector<Value> total = forLoop(
+        c32(0), c32(spec.experts), c32(1), {c32(0)},
+        [&](Value e, ValueRange acc) -> SmallVector<Value> {
+          storeGlobal(acc[0], offsets, e);
+          storeGlobal(c32(0), cursors, e);
+          Value count = loadGlobal(i32, counts, e);
+          Value tiles = arith::DivUIOp::create(
+              b, add(count, arith::SubIOp::create(b, align, c32(1))), align);
+          return {add(acc[0], mul(tiles, align))};
+        });
     storeGlobal(total[0], offsets, c32(spec.experts));
   });
   end();
@@ -260,23 +261,41 @@ void MoeKernelBuilder::buildDispatch(const MoeRoutingSpec &spec) {
 }
 
 /// combine(y bf16[rows][H], shared bf16[T][H], token_row i32[T],
-///         out bf16[T][H], tokens i32): out = y[token_row[t]] + shared[t].
+///         residual bf16[T][H] or null, out bf16[T][H], tokens i32):
+/// out = y[token_row[t]] + shared[t] (+ residual[t]), each sum rounded to
+/// bf16 as the unfused model rounds it (the residual add is the decoder
+/// layer's, fused here when the caller passes it).
 void MoeKernelBuilder::buildCombine(const MoeRoutingSpec &spec) {
   SmallVector<Value> args =
       begin(spec.prefix + "_combine",
-            {globalPtr, globalPtr, globalPtr, globalPtr, i32});
-  Value y = args[0], shared = args[1], tokenRow = args[2], out = args[3];
+            {globalPtr, globalPtr, globalPtr, globalPtr, globalPtr, i32});
+  Value y = args[0], shared = args[1], tokenRow = args[2], residual = args[3],
+        out = args[4];
   Value token = NVVM::BlockIdXOp::create(b, i32);
   Value yBase = mul(loadGlobal(i32, tokenRow, token), c32(spec.hidden));
   Value base = mul(token, c32(spec.hidden));
-  forLoop(
-      tid, c32(spec.hidden), c32(kMoeKernelThreads), {},
-      [&](Value h, ValueRange) -> SmallVector<Value> {
-        Value sum = arith::AddFOp::create(b, loadBf16AsF32(y, add(yBase, h)),
-                                          loadBf16AsF32(shared, add(base, h)));
-        storeGlobal(arith::TruncFOp::create(b, bf16, sum), out, add(base, h));
-        return {};
-      });
+  auto emitLoop = [&](bool addResidual) {
+    forLoop(tid, c32(spec.hidden), c32(kMoeKernelThreads), {},
+            [&](Value h, ValueRange) -> SmallVector<Value> {
+              Value at = add(base, h);
+              Value sum = arith::TruncFOp::create(
+                  b, bf16,
+                  arith::AddFOp::create(b, loadBf16AsF32(y, add(yBase, h)),
+                                        loadBf16AsF32(shared, at)));
+              if (addResidual)
+                sum = arith::TruncFOp::create(
+                    b, bf16,
+                    arith::AddFOp::create(b, arith::ExtFOp::create(b, f32, sum),
+                                          loadBf16AsF32(residual, at)));
+              storeGlobal(sum, out, at);
+              return {};
+            });
+  };
+  Value null = LLVM::ZeroOp::create(b, globalPtr);
+  Value hasResidual =
+      LLVM::ICmpOp::create(b, LLVM::ICmpPredicate::ne, residual, null);
+  ifThenElse(
+      hasResidual, [&] { emitLoop(true); }, [&] { emitLoop(false); });
   end();
 }
 

@@ -10,8 +10,8 @@
 //
 //   NAME_route     one CTA per token: router logits x . Wr^T, top-1 expert,
 //                  score = sigmoid(logit), counts[expert] += 1
-//   NAME_offsets   one thread: tile-aligned segment offsets from the counts,
-//                  cursors reset
+//   NAME_offsets   one thread: segment offsets from the counts, each
+//                  segment padded to the launch's row tile; cursors reset
 //   NAME_dispatch  one CTA per token: x * score quantized to FP8 per token
 //                  into the token's row of its expert segment (row order
 //                  within an expert is the atomic arrival order); then one
@@ -19,6 +19,7 @@
 //   NAME_quantize_W one CTA per row: bf16 [rows, W] -> FP8 e4m3 + one scale
 //                  per row, rows read from a device counter
 //   NAME_combine   one CTA per token: out = y[row of token] + shared[token]
+//                  (+ residual[token] when given: the fused residual add)
 //
 // Each takes its pointers and counts as plain parameters (see the C header
 // of `moec emit-kernel moe-layer`).
@@ -43,8 +44,6 @@ struct MoeRoutingSpec {
   std::string prefix;
   int64_t experts = 0;
   int64_t hidden = 0;
-  /// Segment alignment: the grouped GEMMs' tile M.
-  int64_t rowAlignment = 128;
 };
 
 /// Adds NAME_route, NAME_offsets, NAME_dispatch and NAME_combine to the

@@ -16,10 +16,16 @@ static llvm::Error layerError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Expected<MoeLayerSpec>
-hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
-                         int64_t inter, GemmPrecision precision,
-                         llvm::StringRef name) {
+/// Average routed rows per expert up to which the routed experts run their
+/// decode tiling: the target description then picks a 16-token tile
+/// (twice the average). Untuned: no GPU has measured the crossover yet.
+static constexpr int64_t kRoutedDecodeRowsPerExpert = 8;
+/// Tokens up to which the shared expert runs its decode tiling: the most
+/// the target description swaps for (32 rows per weight matrix).
+static constexpr int64_t kSharedDecodeTokens = 32;
+
+static llvm::Error checkLayerShape(int64_t hidden, int64_t inter,
+                                   GemmPrecision precision) {
   // The dispatch kernel quantizes per token; 1x128 blocks and bf16 experts
   // would need their own dispatch and quantize kernels.
   if (precision != GemmPrecision::Fp8Rowwise)
@@ -30,6 +36,52 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
         "--hidden and --inter must be positive multiples of 16 (TMA rows), "
         "got {0} and {1}",
         hidden, inter));
+  // The decode tiling puts 64-row weight parts on wgmma M.
+  if (hidden < 128 || inter < 64)
+    return layerError(llvm::formatv(
+        "moe-layer needs --hidden >= 128 and --inter >= 64 (the decode "
+        "GEMMs' 64-row weight parts), got {0} and {1}",
+        hidden, inter));
+  return llvm::Error::success();
+}
+
+namespace {
+/// One GEMM of the layer: grouped (routed) or dense (shared), its shape and
+/// the token count its tiling is chosen for (none: prefill).
+struct LayerGemm {
+  GemmKernelSpec *out;
+  bool grouped;
+  int64_t n, k;
+  GemmActivation activation;
+  std::optional<int64_t> tokens;
+  const char *suffix;
+};
+} // namespace
+
+static llvm::Error makeLayerGemm(MLIRContext *context, const MoeLayerSpec &spec,
+                                 const LayerGemm &gemm) {
+  llvm::Expected<GemmKernelSpec> made =
+      gemm.grouped ? makeGroupedGemmKernelSpec(context, spec.experts, gemm.n,
+                                               gemm.k, spec.precision,
+                                               gemm.activation, gemm.tokens)
+      : gemm.tokens
+          ? makeDynamicGemmKernelSpec(context, *gemm.tokens, gemm.n, gemm.k,
+                                      spec.precision, gemm.activation)
+          : makeGemmKernelSpec(context, std::nullopt, gemm.n, gemm.k,
+                               spec.precision, gemm.activation);
+  if (!made)
+    return made.takeError();
+  *gemm.out = *made;
+  gemm.out->name = spec.name + "_" + gemm.suffix;
+  return llvm::Error::success();
+}
+
+llvm::Expected<MoeLayerSpec>
+hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
+                         int64_t inter, GemmPrecision precision,
+                         llvm::StringRef name) {
+  if (llvm::Error error = checkLayerShape(hidden, inter, precision))
+    return std::move(error);
   MoeLayerSpec spec;
   spec.name = name.empty() ? llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}",
                                            experts, hidden, inter)
@@ -39,35 +91,33 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
   spec.hidden = hidden;
   spec.inter = inter;
   spec.precision = precision;
-  auto gemm = [&](GemmKernelSpec &out, bool grouped, int64_t n, int64_t k,
-                  GemmActivation activation,
-                  llvm::StringRef suffix) -> llvm::Error {
-    llvm::Expected<GemmKernelSpec> made =
-        grouped ? makeGroupedGemmKernelSpec(context, experts, n, k, precision,
-                                            activation)
-                : makeGemmKernelSpec(context, std::nullopt, n, k, precision,
-                                     activation);
-    if (!made)
-      return made.takeError();
-    out = *made;
-    out.name = spec.name + "_" + suffix.str();
-    return llvm::Error::success();
+  spec.routedDecodeMaxTokens = kRoutedDecodeRowsPerExpert * experts;
+  spec.sharedDecodeMaxTokens = kSharedDecodeTokens;
+  std::optional<int64_t> prefill, routedDecode = spec.routedDecodeMaxTokens,
+                                  sharedDecode = spec.sharedDecodeMaxTokens;
+  GemmActivation swiglu = GemmActivation::SwiGlu, none = GemmActivation::None;
+  LayerGemm gemms[] = {
+      {&spec.gateUp, true, 2 * inter, hidden, swiglu, prefill, "gate_up"},
+      {&spec.down, true, hidden, inter, none, prefill, "down"},
+      {&spec.sharedGateUp, false, 2 * inter, hidden, swiglu, prefill,
+       "shared_gate_up"},
+      {&spec.sharedDown, false, hidden, inter, none, prefill, "shared_down"},
+      {&spec.gateUpDecode, true, 2 * inter, hidden, swiglu, routedDecode,
+       "gate_up_decode"},
+      {&spec.downDecode, true, hidden, inter, none, routedDecode,
+       "down_decode"},
+      {&spec.sharedGateUpDecode, false, 2 * inter, hidden, swiglu, sharedDecode,
+       "shared_gate_up_decode"},
+      {&spec.sharedDownDecode, false, hidden, inter, none, sharedDecode,
+       "shared_down_decode"},
   };
-  if (llvm::Error error = gemm(spec.gateUp, true, 2 * inter, hidden,
-                               GemmActivation::SwiGlu, "gate_up"))
-    return std::move(error);
-  if (llvm::Error error =
-          gemm(spec.down, true, hidden, inter, GemmActivation::None, "down"))
-    return std::move(error);
-  if (llvm::Error error = gemm(spec.sharedGateUp, false, 2 * inter, hidden,
-                               GemmActivation::SwiGlu, "shared_gate_up"))
-    return std::move(error);
-  if (llvm::Error error = gemm(spec.sharedDown, false, hidden, inter,
-                               GemmActivation::None, "shared_down"))
-    return std::move(error);
-  if (spec.gateUp.tileM != spec.down.tileM)
+  for (const LayerGemm &gemm : gemms)
+    if (llvm::Error error = makeLayerGemm(context, spec, gemm))
+      return std::move(error);
+  if (spec.gateUp.tileM != spec.down.tileM ||
+      spec.gateUpDecode.tileM != spec.downDecode.tileM)
     return layerError("the grouped GEMMs disagree on the row tile");
-  spec.routing = {spec.name, experts, hidden, spec.gateUp.tileM};
+  spec.routing = {spec.name, experts, hidden};
   return spec;
 }
 
@@ -76,8 +126,7 @@ OwningOpRef<ModuleOp> hopper::buildMoeLayerModule(MLIRContext *context,
   Location loc = NameLoc::get(StringAttr::get(context, spec.name));
   ImplicitLocOpBuilder b(loc, context);
   OwningOpRef<ModuleOp> module = createKernelModule(context, spec.name, b);
-  for (const GemmKernelSpec *gemm :
-       {&spec.gateUp, &spec.down, &spec.sharedGateUp, &spec.sharedDown})
+  for (const GemmKernelSpec *gemm : spec.gemms())
     buildGemmKernel(b, *gemm);
   buildMoeRoutingKernels(b, spec.routing);
   buildQuantizeRowsKernel(b, spec.quantizeInterName(), spec.inter);

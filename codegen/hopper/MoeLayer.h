@@ -8,8 +8,11 @@
 // layer with a shared expert (router through combine), FP8 row-wise: the
 // routing kernels of MoeKernels.h, two grouped GEMMs (gate|up with the
 // SwiGLU epilogue, down) for the routed experts, two dense GEMMs for the
-// shared expert, and row-wise FP8 quantization between them. The C header
-// sequences the launches on one stream with no host synchronization.
+// shared expert, and row-wise FP8 quantization between them. Every GEMM
+// comes in two tilings the target description picks: prefill, and decode
+// (swap-AB: weight rows on wgmma M, few tokens on N). The C header picks
+// per launch from the token count, and sequences the launches on one
+// stream with no host synchronization.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,7 +33,22 @@ struct MoeLayerSpec {
   GemmKernelSpec gateUp, down;
   /// The shared expert: [2I, H] gate|up with SwiGLU, [H, I] down.
   GemmKernelSpec sharedGateUp, sharedDown;
+  /// The same four GEMMs tiled for decode (swap-AB).
+  GemmKernelSpec gateUpDecode, downDecode, sharedGateUpDecode, sharedDownDecode;
+  /// Launches with at most this many tokens use the decode tiling of the
+  /// routed experts (their segments then align to its token tile) and of
+  /// the shared expert.
+  int64_t routedDecodeMaxTokens = 0, sharedDecodeMaxTokens = 0;
   MoeRoutingSpec routing;
+
+  /// Segment alignment of each routed tiling: its GEMMs' tile M.
+  int64_t rowAlignment() const { return gateUp.tileM; }
+  int64_t decodeRowAlignment() const { return gateUpDecode.tileM; }
+  /// Every GEMM, prefill then decode, in the header's order.
+  SmallVector<const GemmKernelSpec *, 8> gemms() const {
+    return {&gateUp,       &down,       &sharedGateUp,       &sharedDown,
+            &gateUpDecode, &downDecode, &sharedGateUpDecode, &sharedDownDecode};
+  }
 
   std::string quantizeInterName() const { return name + "_quantize_inter"; }
   std::string quantizeHiddenName() const { return name + "_quantize_hidden"; }

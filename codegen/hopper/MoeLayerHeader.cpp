@@ -12,25 +12,41 @@ using namespace mlir;
 using namespace mlir::moec;
 using namespace mlir::moec::hopper;
 
-static const char *kLayerBody = R"(typedef struct {
+static const char *kLayerBody =
+    R"(/* One GEMM kernel of the layer and its launch shape. */
+typedef struct {
+  CUfunction fn;
+  unsigned threads, smem, tile_m, b_box;
+} @NAME@_gemm_kernel;
+
+enum {
+  @UPPER@_GATE_UP,
+  @UPPER@_DOWN,
+  @UPPER@_SHARED_GATE_UP,
+  @UPPER@_SHARED_DOWN,
+  @UPPER@_GEMMS
+};
+
+typedef struct {
   CUmodule module;
   CUfunction route, offsets, dispatch, combine, quantize_inter,
-      quantize_hidden, gate_up, down, shared_gate_up, shared_down;
+      quantize_hidden;
+  /* gemm[0]: prefill tiling, gemm[1]: decode tiling (swap-AB). */
+  @NAME@_gemm_kernel gemm[2][@UPPER@_GEMMS];
   int sm_count;
 } @NAME@_kernel;
 
 /* Loads every kernel of the layer into the current context. */
 static inline CUresult @NAME@_load(@NAME@_kernel *k) {
-  struct { CUfunction *fn; const char *name; int smem; } entries[] = {
-    {&k->route, "@NAME@_route", 0}, {&k->offsets, "@NAME@_offsets", 0},
-    {&k->dispatch, "@NAME@_dispatch", 0}, {&k->combine, "@NAME@_combine", 0},
-    {&k->quantize_inter, "@NAME@_quantize_inter", 0},
-    {&k->quantize_hidden, "@NAME@_quantize_hidden", 0},
-    {&k->gate_up, "@NAME@_gate_up", @UPPER@_GATE_UP_SMEM},
-    {&k->down, "@NAME@_down", @UPPER@_DOWN_SMEM},
-    {&k->shared_gate_up, "@NAME@_shared_gate_up", @UPPER@_SHARED_GATE_UP_SMEM},
-    {&k->shared_down, "@NAME@_shared_down", @UPPER@_SHARED_DOWN_SMEM},
-  };
+  static const char *const small_names[] = {
+      "@NAME@_route", "@NAME@_offsets", "@NAME@_dispatch", "@NAME@_combine",
+      "@NAME@_quantize_inter", "@NAME@_quantize_hidden"};
+  CUfunction *small[] = {&k->route, &k->offsets, &k->dispatch, &k->combine,
+                         &k->quantize_inter, &k->quantize_hidden};
+  static const struct {
+    const char *name;
+    unsigned threads, smem, tile_m, b_box;
+  } gemms[2 * @UPPER@_GEMMS] = {@GEMM_TABLE@};
   CUdevice device;
   CUresult status = cuCtxGetDevice(&device);
   unsigned i;
@@ -41,31 +57,44 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
     status = cuModuleLoadData(&k->module, @NAME@_image);
   if (status != CUDA_SUCCESS)
     return status;
-  for (i = 0; i < sizeof(entries) / sizeof(entries[0]); ++i) {
-    status = cuModuleGetFunction(entries[i].fn, k->module, entries[i].name);
-    if (status == CUDA_SUCCESS && entries[i].smem > 0)
+  for (i = 0; i < 6 && status == CUDA_SUCCESS; ++i)
+    status = cuModuleGetFunction(small[i], k->module, small_names[i]);
+  for (i = 0; i < 2 * @UPPER@_GEMMS && status == CUDA_SUCCESS; ++i) {
+    @NAME@_gemm_kernel *g = &k->gemm[i / @UPPER@_GEMMS][i % @UPPER@_GEMMS];
+    g->threads = gemms[i].threads;
+    g->smem = gemms[i].smem;
+    g->tile_m = gemms[i].tile_m;
+    g->b_box = gemms[i].b_box;
+    status = cuModuleGetFunction(&g->fn, k->module, gemms[i].name);
+    if (status == CUDA_SUCCESS)
       status = cuFuncSetAttribute(
-          *entries[i].fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-          entries[i].smem);
-    if (status != CUDA_SUCCESS) {
-      cuModuleUnload(k->module);
-      return status;
-    }
+          g->fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, g->smem);
   }
-  return CUDA_SUCCESS;
+  if (status != CUDA_SUCCESS)
+    cuModuleUnload(k->module);
+  return status;
 }
 
 static inline CUresult @NAME@_unload(@NAME@_kernel *k) {
   return cuModuleUnload(k->module);
 }
 
+/* The tiling the target description picked for this many tokens: 1 for
+   the decode (swap-AB) GEMMs of the routed experts, 0 for prefill. */
+static inline int @NAME@_routed_decode(int tokens) {
+  return tokens <= @UPPER@_ROUTED_DECODE_MAX_TOKENS;
+}
+static inline int @NAME@_shared_decode(int tokens) {
+  return tokens <= @UPPER@_SHARED_DECODE_MAX_TOKENS;
+}
+
 /* Rows of the expert-sorted activations: every segment is padded to whole
-   GEMM row tiles. */
+   row tiles of the routed GEMMs the token count picks. */
 static inline size_t @NAME@_capacity(int tokens) {
-  size_t rows = (size_t)tokens +
-                (size_t)@UPPER@_EXPERTS * (@UPPER@_ROW_ALIGN - 1);
-  return (rows + @UPPER@_ROW_ALIGN - 1) / @UPPER@_ROW_ALIGN *
-         @UPPER@_ROW_ALIGN;
+  size_t align = @NAME@_routed_decode(tokens) ? @UPPER@_DECODE_ROW_ALIGN
+                                              : @UPPER@_ROW_ALIGN;
+  size_t rows = (size_t)tokens + (size_t)@UPPER@_EXPERTS * (align - 1);
+  return (rows + align - 1) / align * align;
 }
 
 /* The workspace, carved in 256-byte aligned pieces. */
@@ -131,31 +160,39 @@ static inline CUresult @NAME@_map(CUtensorMap *map, CUdeviceptr base,
 }
 
 /* One GEMM: a [rows][k] FP8 activations, b weights ([sets][n][k], or
-   [n][k] with sets = 0), c out; last = &offsets (grouped) or &m (dense). */
-static inline CUresult @NAME@_gemm(CUfunction fn, unsigned grid,
-                                   unsigned threads, unsigned smem,
+   [n][k] with sets = 0), c out; last = &offsets (grouped) or &m (dense).
+   grid = 0: one CTA per SM (grouped: the tile count is on the device);
+   dense GEMMs launch min(tiles, SMs) with n_out output columns. */
+static inline CUresult @NAME@_gemm(const @NAME@_kernel *k,
+                                   const @NAME@_gemm_kernel *g,
                                    CUdeviceptr a, cuuint64_t rows,
-                                   cuuint32_t a_box, CUdeviceptr b,
-                                   cuuint64_t sets, cuuint64_t n,
-                                   cuuint32_t b_box, cuuint64_t k,
-                                   CUdeviceptr c, CUdeviceptr scale_a,
-                                   CUdeviceptr scale_b, void *last,
-                                   CUstream stream) {
+                                   CUdeviceptr b, cuuint64_t sets,
+                                   cuuint64_t n, cuuint64_t n_out,
+                                   cuuint64_t kdim, CUdeviceptr c,
+                                   CUdeviceptr scale_a, CUdeviceptr scale_b,
+                                   void *last, CUstream stream) {
   CUtensorMap map_a, map_b;
   void *params[6];
-  CUresult status = @NAME@_map(&map_a, a, 0, rows, k, a_box);
+  unsigned grid = (unsigned)k->sm_count;
+  CUresult status = @NAME@_map(&map_a, a, 0, rows, kdim, g->tile_m);
   if (status == CUDA_SUCCESS)
-    status = @NAME@_map(&map_b, b, sets, n, k, b_box);
+    status = @NAME@_map(&map_b, b, sets, n, kdim, g->b_box);
   if (status != CUDA_SUCCESS)
     return status;
+  if (!sets) {
+    cuuint64_t tiles = (rows + g->tile_m - 1) / g->tile_m *
+                       ((n_out + g->b_box - 1) / g->b_box);
+    if (tiles < grid)
+      grid = (unsigned)tiles;
+  }
   params[0] = &map_a;
   params[1] = &map_b;
   params[2] = &c;
   params[3] = &scale_a;
   params[4] = &scale_b;
   params[5] = last;
-  return cuLaunchKernel(fn, grid, 1, 1, threads, 1, 1, smem, stream, params,
-                        NULL);
+  return cuLaunchKernel(g->fn, grid, 1, 1, g->threads, 1, 1, g->smem, stream,
+                        params, NULL);
 }
 
 static inline CUresult @NAME@_small(CUfunction fn, unsigned grid,
@@ -165,102 +202,128 @@ static inline CUresult @NAME@_small(CUfunction fn, unsigned grid,
                         stream, params, NULL);
 }
 
-/* out[T][H] (bf16) = MoE(x) + SharedExpert(x) for x[T][H] (bf16):
-   router bf16[E][H]; w13 e4m3[E][2I][H] (gate rows [0, I), up rows
-   [I, 2I)) with w13_scale float[E][2I]; w2 e4m3[E][H][I] with w2_scale
-   float[E][H]; shared_w13 e4m3[2I][H] with shared_w13_scale float[2I];
-   shared_w2 e4m3[H][I] with shared_w2_scale float[H]. Top-1 routing: the
-   expert's input is x * sigmoid(router logit), quantized to FP8 per token.
-   workspace: @NAME@_workspace_bytes(tokens) device bytes, 256-byte
-   aligned. Everything is queued on `stream`: no host synchronization, so
-   the sequence can be captured in a CUDA graph. */
+/* Histogram reset, router, segment offsets, dispatch into the segments. */
+static inline CUresult @NAME@_route_tokens(const @NAME@_kernel *k,
+                                           @NAME@_workspace *w,
+                                           CUdeviceptr x, CUdeviceptr router,
+                                           int m, CUstream stream) {
+  unsigned t = (unsigned)m;
+  int align = @NAME@_routed_decode(m) ? @UPPER@_DECODE_ROW_ALIGN
+                                      : @UPPER@_ROW_ALIGN;
+  CUresult status = cuMemsetD32Async(w->counts, 0, @UPPER@_EXPERTS, stream);
+  if (status == CUDA_SUCCESS)
+    status = cuMemsetD32Async(w->tokens, t, 1, stream);
+  if (status == CUDA_SUCCESS) {
+    void *p[] = {&x, &router, &w->expert, &w->score,
+                 &w->counts, &m};
+    status = @NAME@_small(k->route, t, @UPPER@_ROUTE_SMEM, p, stream);
+  }
+  if (status == CUDA_SUCCESS) {
+    void *p[] = {&w->counts, &w->offsets,
+                 &w->cursors, &align};
+    status = @NAME@_small(k->offsets, 1, 64, p, stream);
+  }
+  if (status == CUDA_SUCCESS) {
+    void *p[] = {&x, &w->expert, &w->score,
+                 &w->offsets, &w->counts, &w->cursors,
+                 &w->a_q, &w->a_scale, &w->token_row,
+                 &m};
+    status = @NAME@_small(k->dispatch, t + @UPPER@_EXPERTS, 64, p, stream);
+  }
+  return status;
+}
+
+/* Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down. */
+static inline CUresult @NAME@_routed_experts(
+    const @NAME@_kernel *k, @NAME@_workspace *w, CUdeviceptr w13,
+    CUdeviceptr w13_scale, CUdeviceptr w2, CUdeviceptr w2_scale, int m,
+    CUstream stream) {
+  const cuuint64_t E = @UPPER@_EXPERTS, H = @UPPER@_HIDDEN,
+                   I = @UPPER@_INTER;
+  const @NAME@_gemm_kernel *g = k->gemm[@NAME@_routed_decode(m)];
+  size_t cap = @NAME@_capacity(m);
+  CUdeviceptr total_rows = w->offsets + 4 * E;
+  CUresult status = @NAME@_gemm(
+      k, &g[@UPPER@_GATE_UP], w->a_q, cap, w13, E, 2 * I, I, H, w->h,
+      w->a_scale, w13_scale, &w->offsets, stream);
+  if (status == CUDA_SUCCESS) {
+    void *p[] = {&w->h, &total_rows, &w->h_q,
+                 &w->h_scale};
+    status = @NAME@_small(k->quantize_inter, (unsigned)cap, 64, p, stream);
+  }
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_gemm(k, &g[@UPPER@_DOWN], w->h_q, cap, w2, E, H, H, I,
+                         w->y, w->h_scale, w2_scale, &w->offsets,
+                         stream);
+  return status;
+}
+
+/* The shared expert on the unscaled input: quantize, gate|up, quantize,
+   down. */
+static inline CUresult @NAME@_shared_expert(
+    const @NAME@_kernel *k, @NAME@_workspace *w, CUdeviceptr x,
+    CUdeviceptr shared_w13, CUdeviceptr shared_w13_scale,
+    CUdeviceptr shared_w2, CUdeviceptr shared_w2_scale, int m,
+    CUstream stream) {
+  const cuuint64_t H = @UPPER@_HIDDEN, I = @UPPER@_INTER;
+  const @NAME@_gemm_kernel *g = k->gemm[@NAME@_shared_decode(m)];
+  CUresult status;
+  {
+    void *p[] = {&x, &w->tokens, &w->xs_q,
+                 &w->xs_scale};
+    status = @NAME@_small(k->quantize_hidden, (unsigned)m, 64, p, stream);
+  }
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_gemm(k, &g[@UPPER@_SHARED_GATE_UP], w->xs_q, m,
+                         shared_w13, 0, 2 * I, I, H, w->hs, w->xs_scale,
+                         shared_w13_scale, &m, stream);
+  if (status == CUDA_SUCCESS) {
+    void *p[] = {&w->hs, &w->tokens, &w->hs_q,
+                 &w->hs_scale};
+    status = @NAME@_small(k->quantize_inter, (unsigned)m, 64, p, stream);
+  }
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_gemm(k, &g[@UPPER@_SHARED_DOWN], w->hs_q, m, shared_w2,
+                         0, H, H, I, w->s, w->hs_scale, shared_w2_scale, &m,
+                         stream);
+  return status;
+}
+
+/* out[T][H] (bf16) = MoE(x) + SharedExpert(x) (+ residual) for x[T][H]
+   (bf16): router bf16[E][H]; w13 e4m3[E][2I][H] (gate rows [0, I), up
+   rows [I, 2I)) with w13_scale float[E][2I]; w2 e4m3[E][H][I] with
+   w2_scale float[E][H]; shared_w13 e4m3[2I][H] with shared_w13_scale
+   float[2I]; shared_w2 e4m3[H][I] with shared_w2_scale float[H];
+   residual bf16[T][H] or 0 (the decoder layer's residual add, fused into
+   the combine; each sum is rounded to bf16 as the unfused layer rounds
+   it). Top-1 routing: the expert's input is x * sigmoid(router logit),
+   quantized to FP8 per token. workspace: @NAME@_workspace_bytes(tokens)
+   device bytes, 256-byte aligned. The token count picks the prefill or
+   decode GEMMs. Everything is queued on `stream`: no host
+   synchronization, so the sequence can be captured in a CUDA graph. */
 static inline CUresult @NAME@_launch(
     const @NAME@_kernel *k, CUdeviceptr x, CUdeviceptr router,
     CUdeviceptr w13, CUdeviceptr w13_scale, CUdeviceptr w2,
     CUdeviceptr w2_scale, CUdeviceptr shared_w13,
     CUdeviceptr shared_w13_scale, CUdeviceptr shared_w2,
-    CUdeviceptr shared_w2_scale, CUdeviceptr out, int tokens,
-    CUdeviceptr workspace, CUstream stream) {
-  const cuuint64_t E = @UPPER@_EXPERTS, H = @UPPER@_HIDDEN,
-                   I = @UPPER@_INTER;
+    CUdeviceptr shared_w2_scale, CUdeviceptr residual, CUdeviceptr out,
+    int tokens, CUdeviceptr workspace, CUstream stream) {
   @NAME@_workspace w;
-  size_t cap;
-  unsigned t = (unsigned)tokens, shared_grid;
-  CUdeviceptr total_rows;
   CUresult status;
   int m = tokens;
   if (tokens <= 0 || (workspace & 255) != 0 || ((x | w13 | w2) & 15) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   w = @NAME@_carve(workspace, tokens);
-  cap = @NAME@_capacity(tokens);
-  total_rows = w.offsets + 4 * E;
-  status = cuMemsetD32Async(w.counts, 0, (size_t)E, stream);
+  status = @NAME@_route_tokens(k, &w, x, router, m, stream);
   if (status == CUDA_SUCCESS)
-    status = cuMemsetD32Async(w.tokens, (unsigned)tokens, 1, stream);
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&x, &router, &w.expert, &w.score, &w.counts, &m};
-    status = @NAME@_small(k->route, t, @UPPER@_ROUTE_SMEM, p, stream);
-  }
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&w.counts, &w.offsets, &w.cursors};
-    status = @NAME@_small(k->offsets, 1, 64, p, stream);
-  }
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&x, &w.expert, &w.score, &w.offsets, &w.counts,
-                 &w.cursors, &w.a_q, &w.a_scale, &w.token_row, &m};
-    status = @NAME@_small(k->dispatch, t + (unsigned)E, 64, p, stream);
-  }
+    status = @NAME@_routed_experts(k, &w, w13, w13_scale, w2, w2_scale, m,
+                                   stream);
   if (status == CUDA_SUCCESS)
-    status = @NAME@_gemm(k->gate_up, (unsigned)k->sm_count,
-                         @UPPER@_GATE_UP_THREADS, @UPPER@_GATE_UP_SMEM, w.a_q,
-                         cap, @UPPER@_ROW_ALIGN, w13, E, 2 * I,
-                         @UPPER@_GATE_UP_B_BOX, H, w.h, w.a_scale, w13_scale,
-                         &w.offsets, stream);
+    status = @NAME@_shared_expert(k, &w, x, shared_w13, shared_w13_scale,
+                                  shared_w2, shared_w2_scale, m, stream);
   if (status == CUDA_SUCCESS) {
-    void *p[] = {&w.h, &total_rows, &w.h_q, &w.h_scale};
-    status = @NAME@_small(k->quantize_inter, (unsigned)cap, 64, p, stream);
-  }
-  if (status == CUDA_SUCCESS)
-    status = @NAME@_gemm(k->down, (unsigned)k->sm_count, @UPPER@_DOWN_THREADS,
-                         @UPPER@_DOWN_SMEM, w.h_q, cap, @UPPER@_ROW_ALIGN, w2,
-                         E, H, @UPPER@_DOWN_B_BOX, I, w.y, w.h_scale,
-                         w2_scale, &w.offsets, stream);
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&x, &w.tokens, &w.xs_q, &w.xs_scale};
-    status = @NAME@_small(k->quantize_hidden, t, 64, p, stream);
-  }
-  shared_grid = (t + @UPPER@_SHARED_GATE_UP_TILE_M - 1) /
-                @UPPER@_SHARED_GATE_UP_TILE_M *
-                (unsigned)((I + @UPPER@_SHARED_GATE_UP_B_BOX - 1) /
-                           @UPPER@_SHARED_GATE_UP_B_BOX);
-  if (shared_grid > (unsigned)k->sm_count)
-    shared_grid = (unsigned)k->sm_count;
-  if (status == CUDA_SUCCESS)
-    status = @NAME@_gemm(k->shared_gate_up, shared_grid,
-                         @UPPER@_SHARED_GATE_UP_THREADS,
-                         @UPPER@_SHARED_GATE_UP_SMEM, w.xs_q, t,
-                         @UPPER@_SHARED_GATE_UP_TILE_M, shared_w13, 0, 2 * I,
-                         @UPPER@_SHARED_GATE_UP_B_BOX, H, w.hs, w.xs_scale,
-                         shared_w13_scale, &m, stream);
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&w.hs, &w.tokens, &w.hs_q, &w.hs_scale};
-    status = @NAME@_small(k->quantize_inter, t, 64, p, stream);
-  }
-  shared_grid = (t + @UPPER@_SHARED_DOWN_TILE_M - 1) /
-                @UPPER@_SHARED_DOWN_TILE_M *
-                (unsigned)((H + @UPPER@_SHARED_DOWN_B_BOX - 1) /
-                           @UPPER@_SHARED_DOWN_B_BOX);
-  if (shared_grid > (unsigned)k->sm_count)
-    shared_grid = (unsigned)k->sm_count;
-  if (status == CUDA_SUCCESS)
-    status = @NAME@_gemm(k->shared_down, shared_grid,
-                         @UPPER@_SHARED_DOWN_THREADS, @UPPER@_SHARED_DOWN_SMEM,
-                         w.hs_q, t, @UPPER@_SHARED_DOWN_TILE_M, shared_w2, 0,
-                         H, @UPPER@_SHARED_DOWN_B_BOX, I, w.s, w.hs_scale,
-                         shared_w2_scale, &m, stream);
-  if (status == CUDA_SUCCESS) {
-    void *p[] = {&w.y, &w.s, &w.token_row, &out, &m};
-    status = @NAME@_small(k->combine, t, 64, p, stream);
+    void *p[] = {&w.y, &w.s, &w.token_row, &residual, &out, &m};
+    status = @NAME@_small(k->combine, (unsigned)m, 64, p, stream);
   }
   return status;
 }
@@ -273,6 +336,17 @@ static std::string replaceAll(std::string text, llvm::StringRef from,
     text.replace(at, from.size(), to.str());
     at += to.size();
   }
+  return text;
+}
+
+/// The rows of NAME_load's GEMM table: name, threads, smem, tile M, B box.
+static std::string gemmTable(const MoeLayerSpec &spec) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (const GemmKernelSpec *gemm : spec.gemms())
+    os << "\n      {\"" << gemm->name << "\", " << gemm->threads() << ", "
+       << gemm->smemBytes() << ", " << gemm->tileM << ", " << gemm->bBoxRows()
+       << "},";
   return text;
 }
 
@@ -294,31 +368,30 @@ std::string hopper::emitMoeLayerHeader(const MoeLayerSpec &spec,
   constant("EXPERTS", spec.experts);
   constant("HIDDEN", spec.hidden);
   constant("INTER", spec.inter);
-  constant("ROW_ALIGN", spec.routing.rowAlignment);
+  constant("ROW_ALIGN", spec.rowAlignment());
+  constant("DECODE_ROW_ALIGN", spec.decodeRowAlignment());
+  constant("ROUTED_DECODE_MAX_TOKENS", spec.routedDecodeMaxTokens);
+  constant("SHARED_DECODE_MAX_TOKENS", spec.sharedDecodeMaxTokens);
   constant("SMALL_THREADS", kMoeKernelThreads);
   constant("ROUTE_SMEM", routeKernelSmemBytes(spec.routing));
-  for (auto [prefix, gemm] :
-       {std::pair{"GATE_UP", &spec.gateUp}, std::pair{"DOWN", &spec.down},
-        std::pair{"SHARED_GATE_UP", &spec.sharedGateUp},
-        std::pair{"SHARED_DOWN", &spec.sharedDown}}) {
-    constant(std::string(prefix) + "_THREADS", gemm->threads());
-    constant(std::string(prefix) + "_SMEM", gemm->smemBytes());
-    constant(std::string(prefix) + "_TILE_M", gemm->tileM);
-    constant(std::string(prefix) + "_B_BOX", gemm->bBoxRows());
-  }
   os << "};\n\n";
   os << formatImageBytes(spec.name, image);
-  std::string body = replaceAll(kLayerBody, "@NAME@", spec.name);
+  std::string body = replaceAll(kLayerBody, "@GEMM_TABLE@", gemmTable(spec));
+  body = replaceAll(body, "@NAME@", spec.name);
   os << replaceAll(body, "@UPPER@", upper);
   os << headerEpilogue(upper);
   return text;
 }
 
 std::string hopper::emitMoeLayerDescription(const MoeLayerSpec &spec) {
-  llvm::json::Array gemms;
+  llvm::json::Array gemms, decodeGemms;
   for (const GemmKernelSpec *gemm :
        {&spec.gateUp, &spec.down, &spec.sharedGateUp, &spec.sharedDown})
     gemms.push_back(describeGemm(*gemm));
+  for (const GemmKernelSpec *gemm :
+       {&spec.gateUpDecode, &spec.downDecode, &spec.sharedGateUpDecode,
+        &spec.sharedDownDecode})
+    decodeGemms.push_back(describeGemm(*gemm));
   llvm::json::Object description{
       {"kind", "moe_layer"},
       {"name", spec.name},
@@ -327,8 +400,12 @@ std::string hopper::emitMoeLayerDescription(const MoeLayerSpec &spec) {
       {"experts", spec.experts},
       {"hidden", spec.hidden},
       {"inter", spec.inter},
-      {"row_alignment", spec.routing.rowAlignment},
+      {"row_alignment", spec.rowAlignment()},
+      {"decode_row_alignment", spec.decodeRowAlignment()},
+      {"routed_decode_max_tokens", spec.routedDecodeMaxTokens},
+      {"shared_decode_max_tokens", spec.sharedDecodeMaxTokens},
       {"gemms", std::move(gemms)},
+      {"decode_gemms", std::move(decodeGemms)},
       {"kernels",
        llvm::json::Array{spec.name + "_route", spec.name + "_offsets",
                          spec.name + "_dispatch", spec.name + "_combine",

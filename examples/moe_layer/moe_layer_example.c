@@ -3,14 +3,18 @@
    expert and shared-expert weights; one launch of the whole layer; the
    output compared with a double-precision reference that applies the same
    quantization steps (x * score and the SwiGLU output quantized per token
-   to e4m3, bf16 where the kernels store bf16).
+   to e4m3, bf16 where the kernels store bf16), plus a random residual
+   added in the combine kernel (rounded as the unfused layer rounds it).
+   The token count picks the prefill or the decode (swap-AB) GEMMs; the
+   summary line says which ran.
 
-   usage: moe_layer_example [TOKENS] [seed] [routing] [REPS]
+   usage: moe_layer_example [TOKENS] [seed] [routing] [REPS] [residual]
      routing: uniform (default) or skewed (every token prefers expert 0, a
      few the last expert: empty experts and one large segment)
      REPS > 0: also time REPS launches of the whole layer (CUDA events,
      median after warm-up) and check only the first 8 tokens (the float64
      reference of a full-size layer is slow)
+     residual: residual (default) or none (no residual pointer)
    exit status 0 when the relative L2 error is within 2e-2 and every output
    element was written. */
 
@@ -122,7 +126,8 @@ static int time_layer(const example_moe_kernel *k, CUdeviceptr x,
                       CUdeviceptr router, CUdeviceptr w13, CUdeviceptr s13,
                       CUdeviceptr w2, CUdeviceptr s2, CUdeviceptr sw13,
                       CUdeviceptr ss13, CUdeviceptr sw2, CUdeviceptr ss2,
-                      CUdeviceptr out, int tokens, CUdeviceptr work, int reps) {
+                      CUdeviceptr residual, CUdeviceptr out, int tokens,
+                      CUdeviceptr work, int reps) {
   CUevent start, stop;
   float *times = malloc(sizeof(float) * (size_t)reps), ms;
   double flops = 2.0 * 2 * tokens * (3.0 * H * I), experts, bytes;
@@ -133,7 +138,7 @@ static int time_layer(const example_moe_kernel *k, CUdeviceptr x,
   for (r = -3; r < reps; ++r) {
     if (check(cuEventRecord(start, 0), "cuEventRecord") ||
         check(example_moe_launch(k, x, router, w13, s13, w2, s2, sw13, ss13,
-                                 sw2, ss2, out, tokens, work, 0),
+                                 sw2, ss2, residual, out, tokens, work, 0),
               "example_moe_launch") ||
         check(cuEventRecord(stop, 0), "cuEventRecord") ||
         check(cuEventSynchronize(stop), "the layer") ||
@@ -164,8 +169,9 @@ int main(int argc, char **argv) {
   int tokens = argc > 1 ? atoi(argv[1]) : 100, t, e, c;
   int skewed = argc > 3 && strcmp(argv[3], "skewed") == 0;
   int reps = argc > 4 ? atoi(argv[4]) : 0, checked;
+  int with_residual = !(argc > 5 && strcmp(argv[5], "none") == 0);
   size_t x_count, w13_count = (size_t)E * 2 * I * H, w2_count = (size_t)E * H * I;
-  unsigned short *x, *router, *out;
+  unsigned short *x, *router, *out, *residual;
   unsigned char *w13 = malloc(w13_count), *w2 = malloc(w2_count);
   unsigned char *sw13 = malloc((size_t)2 * I * H), *sw2 = malloc((size_t)H * I);
   float *s13 = malloc(sizeof(float) * E * 2 * I), *s2 = malloc(sizeof(float) * E * H);
@@ -178,7 +184,7 @@ int main(int argc, char **argv) {
   example_moe_kernel kernel;
   example_moe_workspace carved;
   CUdeviceptr dx, drouter, dw13, ds13, dw2, ds2, dsw13, dss13, dsw2, dss2,
-      dout, dwork;
+      dresidual = 0, dout, dwork;
   rng_state = (argc > 2 ? strtoull(argv[2], NULL, 10) : 1) * 0x9E3779B97F4A7C15ULL + 1;
   if (tokens <= 0) {
     fprintf(stderr, "moe_layer_example: bad token count %d\n", tokens);
@@ -187,10 +193,13 @@ int main(int argc, char **argv) {
   x_count = (size_t)tokens * H;
   x = malloc(2 * x_count);
   out = malloc(2 * x_count);
+  residual = malloc(2 * x_count);
   router = malloc(2 * (size_t)E * H);
   device_expert = malloc(sizeof(int) * tokens);
   for (size_t i = 0; i < x_count; ++i)
     x[i] = to_bf16(uniform());
+  for (size_t i = 0; i < x_count; ++i)
+    residual[i] = with_residual ? to_bf16(4.0 * uniform()) : 0;
   for (e = 0; e < E; ++e)
     for (c = 0; c < H; ++c)
       router[(size_t)e * H + c] = to_bf16(0.05 * uniform());
@@ -219,18 +228,21 @@ int main(int argc, char **argv) {
       upload(w2, w2_count, &dw2) || upload(s2, sizeof(float) * E * H, &ds2) ||
       upload(sw13, (size_t)2 * I * H, &dsw13) || upload(ss13, sizeof(float) * 2 * I, &dss13) ||
       upload(sw2, (size_t)H * I, &dsw2) || upload(ss2, sizeof(float) * H, &dss2) ||
+      (with_residual && upload(residual, 2 * x_count, &dresidual)) ||
       check(cuMemAlloc(&dout, 2 * x_count), "cuMemAlloc") ||
       check(cuMemsetD8(dout, 0xFF, 2 * x_count), "cuMemsetD8") || /* NaN poison */
       check(cuMemAlloc(&dwork, example_moe_workspace_bytes(tokens)), "cuMemAlloc"))
     return 1;
   if (check(example_moe_launch(&kernel, dx, drouter, dw13, ds13, dw2, ds2, dsw13,
-                               dss13, dsw2, dss2, dout, tokens, dwork, 0),
+                               dss13, dsw2, dss2, dresidual, dout, tokens,
+                               dwork, 0),
             "example_moe_launch") ||
       check(cuCtxSynchronize(), "the layer") ||
       check(cuMemcpyDtoH(out, dout, 2 * x_count), "cuMemcpyDtoH"))
     return 1;
   if (reps > 0 && time_layer(&kernel, dx, drouter, dw13, ds13, dw2, ds2, dsw13,
-                             dss13, dsw2, dss2, dout, tokens, dwork, reps))
+                             dss13, dsw2, dss2, dresidual, dout, tokens, dwork,
+                             reps))
     return 1;
   carved = example_moe_carve(dwork, tokens);
   if (check(cuMemcpyDtoH(device_expert, carved.expert, sizeof(int) * tokens),
@@ -281,6 +293,8 @@ int main(int argc, char **argv) {
     expert(a, sw13, ss13, sw2, ss2, s);
     for (c = 0; c < H; ++c) {
       double want = round_bf16(y[c] + s[c]);
+      if (with_residual)
+        want = round_bf16(want + from_bf16(residual[(size_t)t * H + c]));
       double got = from_bf16(out[(size_t)t * H + c]);
       if (isnan(got)) {
         fprintf(stderr, "moe_layer_example: out[%d][%d] was not written\n", t, c);
@@ -291,8 +305,13 @@ int main(int argc, char **argv) {
     }
   }
   error = sqrt(error / (norm > 0.0 ? norm : 1.0));
-  printf("example_moe E=%d H=%d I=%d T=%d (%s routing, %d tokens checked): "
-         "relative L2 error %.3e (bound 2e-02)\n", E, H, I, tokens,
-         skewed ? "skewed" : "uniform", checked, error);
+  printf("example_moe E=%d H=%d I=%d T=%d (%s routing, %s, routed %s, "
+         "shared %s GEMMs, %d tokens checked): relative L2 error %.3e "
+         "(bound 2e-02)\n",
+         E, H, I, tokens, skewed ? "skewed" : "uniform",
+         with_residual ? "residual" : "no residual",
+         example_moe_routed_decode(tokens) ? "decode" : "prefill",
+         example_moe_shared_decode(tokens) ? "decode" : "prefill", checked,
+         error);
   return error <= 2e-2 ? 0 : 1;
 }

@@ -184,7 +184,9 @@ tiling::planGemm(Operation *op, const TargetDescription &target,
   if (!reason.empty())
     return emitTilingError(op, target) << reason;
   GemmPlan plan;
-  plan.config = target.chooseGemmConfig(op->getContext(), shape);
+  GemmShape chosen = shape;
+  chosen.swiglu = epilogue == moe::Epilogue::SwiGLU;
+  plan.config = target.chooseGemmConfig(op->getContext(), chosen);
   plan.k = shape.k;
   plan.swiglu = epilogue == moe::Epilogue::SwiGLU;
   plan.outCols = plan.swiglu ? shape.n / 2 : shape.n;

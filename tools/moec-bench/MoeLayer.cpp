@@ -19,6 +19,19 @@ using moec::runtime::CudaFunction;
 using moec::runtime::DeviceBuffer;
 using moec::runtime::JsonValue;
 
+/// Four GEMM descriptions (gate_up, down, shared_gate_up, shared_down).
+static absl::Status parseLayerGemms(const JsonValue *gemms,
+                                    const std::string &path,
+                                    std::vector<GemmDescription> &out) {
+  for (const JsonValue &gemm : *gemms->asArray()) {
+    absl::StatusOr<GemmDescription> parsed = parseGemmDescription(gemm, path);
+    if (!parsed.ok())
+      return parsed.status();
+    out.push_back(*parsed);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<MoeLayerDescription>
 bench::loadMoeLayerDescription(const std::string &path) {
   absl::StatusOr<JsonValue> root = readJsonFile(path);
@@ -28,28 +41,42 @@ bench::loadMoeLayerDescription(const std::string &path) {
     const JsonValue *value = root->find(key);
     return value ? value->asInt() : std::nullopt;
   };
+  auto fourGemms = [&](std::string_view key) -> const JsonValue * {
+    const JsonValue *value = root->find(key);
+    return value && value->asArray() && value->asArray()->size() == 4 ? value
+                                                                      : nullptr;
+  };
   const JsonValue *kind = root->find("kind");
   const JsonValue *name = root->find("name");
-  const JsonValue *gemms = root->find("gemms");
+  const JsonValue *gemms = fourGemms("gemms");
+  const JsonValue *decodeGemms = fourGemms("decode_gemms");
   if (!kind || !kind->asString() || *kind->asString() != "moe_layer" || !name ||
-      !name->asString() || !gemms || !gemms->asArray() ||
-      gemms->asArray()->size() != 4 || !field("experts") || !field("hidden") ||
-      !field("inter") || !field("row_alignment"))
+      !name->asString() || !gemms || !decodeGemms || !field("experts") ||
+      !field("hidden") || !field("inter") || !field("row_alignment") ||
+      !field("decode_row_alignment") || !field("routed_decode_max_tokens") ||
+      !field("shared_decode_max_tokens"))
     return absl::InvalidArgumentError(runtime::strCat(
         path, ": not a moe_layer description (kind, name, experts, hidden, "
-              "inter, row_alignment and four gemms)"));
+              "inter, row_alignment, decode_row_alignment, "
+              "routed_decode_max_tokens, shared_decode_max_tokens, four gemms "
+              "and four decode_gemms)"));
   MoeLayerDescription desc;
   desc.name = *name->asString();
   desc.experts = *field("experts");
   desc.hidden = *field("hidden");
   desc.inter = *field("inter");
   desc.rowAlignment = *field("row_alignment");
-  for (const JsonValue &gemm : *gemms->asArray()) {
-    absl::StatusOr<GemmDescription> parsed = parseGemmDescription(gemm, path);
-    if (!parsed.ok())
-      return parsed.status();
-    desc.gemms.push_back(*parsed);
-  }
+  desc.decodeRowAlignment = *field("decode_row_alignment");
+  desc.routedDecodeMaxTokens = *field("routed_decode_max_tokens");
+  desc.sharedDecodeMaxTokens = *field("shared_decode_max_tokens");
+  if (desc.rowAlignment <= 0 || desc.decodeRowAlignment <= 0)
+    return absl::InvalidArgumentError(
+        runtime::strCat(path, ": row alignments must be positive"));
+  if (absl::Status s = parseLayerGemms(gemms, path, desc.gemms); !s.ok())
+    return s;
+  if (absl::Status s = parseLayerGemms(decodeGemms, path, desc.decodeGemms);
+      !s.ok())
+    return s;
   return desc;
 }
 
@@ -111,9 +138,10 @@ public:
   LayerRun(const runtime::CudaDevice &device, const MoeLayerDescription &desc,
            int64_t tokens)
       : device(device), desc(desc), tokens(tokens),
-        capacity((tokens + desc.experts * (desc.rowAlignment - 1) +
-                  desc.rowAlignment - 1) /
-                 desc.rowAlignment * desc.rowAlignment) {}
+        align(desc.routedDecode(tokens) ? desc.decodeRowAlignment
+                                        : desc.rowAlignment),
+        capacity((tokens + desc.experts * (align - 1) + align - 1) / align *
+                 align) {}
 
   absl::Status load(const std::string &path);
   absl::Status allocate(uint64_t seed);
@@ -131,8 +159,15 @@ private:
 
   const runtime::CudaDevice &device;
   const MoeLayerDescription &desc;
-  int64_t tokens, capacity;
+  int64_t tokens, align, capacity;
+  /// Prefill GEMMs then decode GEMMs, four each.
   std::vector<GemmKernel> gemms;
+  const GemmKernel &routedGemm(int index) const {
+    return gemms[(desc.routedDecode(tokens) ? 4 : 0) + index];
+  }
+  const GemmKernel &sharedGemm(int index) const {
+    return gemms[(desc.sharedDecode(tokens) ? 4 : 0) + index];
+  }
   CudaFunction route, offsets, dispatch, combine, quantizeInter, quantizeHidden;
   LayerBuffers b;
 };
@@ -148,13 +183,14 @@ absl::Status LayerRun::load(const std::string &path) {
   if (!loaded.ok())
     return loaded.status();
   auto module = std::make_shared<const runtime::CudaModule>(std::move(*loaded));
-  for (const GemmDescription &gemm : desc.gemms) {
-    absl::StatusOr<GemmKernel> kernel =
-        GemmKernel::fromModule(device, gemm, module);
-    if (!kernel.ok())
-      return kernel.status();
-    gemms.push_back(std::move(*kernel));
-  }
+  for (const auto *set : {&desc.gemms, &desc.decodeGemms})
+    for (const GemmDescription &gemm : *set) {
+      absl::StatusOr<GemmKernel> kernel =
+          GemmKernel::fromModule(device, gemm, module);
+      if (!kernel.ok())
+        return kernel.status();
+      gemms.push_back(std::move(*kernel));
+    }
   for (auto [out, suffix] :
        {std::pair{&route, "_route"}, std::pair{&offsets, "_offsets"},
         std::pair{&dispatch, "_dispatch"}, std::pair{&combine, "_combine"},
@@ -241,7 +277,8 @@ runSteps(std::initializer_list<std::function<absl::Status()>> steps) {
 
 /// Histogram reset, router, segment offsets, dispatch into the segments.
 absl::Status LayerRun::enqueueRouting(const runtime::CudaStream &stream) {
-  int32_t t = static_cast<int32_t>(tokens);
+  int32_t t = static_cast<int32_t>(tokens),
+          rowAlign = static_cast<int32_t>(align);
   cuda::CUdeviceptr x = b.x.address(), router = b.router.address(),
                     expert = b.expert.address(), score = b.score.address(),
                     counts = b.counts.address(), offs = b.offsets.address(),
@@ -257,7 +294,8 @@ absl::Status LayerRun::enqueueRouting(const runtime::CudaStream &stream) {
                      {&x, &router, &expert, &score, &counts, &t}, stream);
       },
       [&] {
-        return small(offsets, 1, 64, {&counts, &offs, &cursors}, stream);
+        return small(offsets, 1, 64, {&counts, &offs, &cursors, &rowAlign},
+                     stream);
       },
       [&] {
         return small(dispatch, t + desc.experts, 64,
@@ -276,16 +314,17 @@ absl::Status LayerRun::enqueueRoutedExperts(const runtime::CudaStream &stream) {
                     rows = offs + 4 * desc.experts;
   return runSteps({
       [&] {
-        return gemms[0].launch(capacity, aq, b.w13.address(), aScale,
-                               b.s13.address(), h, &stream, offs);
+        return routedGemm(0).launch(capacity, aq, b.w13.address(), aScale,
+                                    b.s13.address(), h, &stream, offs);
       },
       [&] {
         return small(quantizeInter, capacity, 64, {&h, &rows, &hq, &hScale},
                      stream);
       },
       [&] {
-        return gemms[1].launch(capacity, hq, b.w2.address(), hScale,
-                               b.s2.address(), b.y.address(), &stream, offs);
+        return routedGemm(1).launch(capacity, hq, b.w2.address(), hScale,
+                                    b.s2.address(), b.y.address(), &stream,
+                                    offs);
       },
   });
 }
@@ -303,30 +342,34 @@ absl::Status LayerRun::enqueueSharedExpert(const runtime::CudaStream &stream) {
         return small(quantizeHidden, t, 64, {&x, &slot, &xq, &xScale}, stream);
       },
       [&] {
-        return gemms[2].launch(t, xq, b.sharedW13.address(), xScale,
-                               b.sharedS13.address(), hs, &stream);
+        return sharedGemm(2).launch(t, xq, b.sharedW13.address(), xScale,
+                                    b.sharedS13.address(), hs, &stream);
       },
       [&] {
         return small(quantizeInter, t, 64, {&hs, &slot, &hsq, &hsScale},
                      stream);
       },
       [&] {
-        return gemms[3].launch(t, hsq, b.sharedW2.address(), hsScale,
-                               b.sharedS2.address(), b.s.address(), &stream);
+        return sharedGemm(3).launch(t, hsq, b.sharedW2.address(), hsScale,
+                                    b.sharedS2.address(), b.s.address(),
+                                    &stream);
       },
   });
 }
 
 absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
   int32_t t = static_cast<int32_t>(tokens);
+  // No residual: the benchmark times the MoE block itself.
   cuda::CUdeviceptr y = b.y.address(), s = b.s.address(),
-                    row = b.tokenRow.address(), out = b.out.address();
+                    row = b.tokenRow.address(), residual = 0,
+                    out = b.out.address();
   return runSteps({
       [&] { return enqueueRouting(stream); },
       [&] { return enqueueRoutedExperts(stream); },
       [&] { return enqueueSharedExpert(stream); },
       [&] {
-        return small(combine, t, 64, {&y, &s, &row, &out, &t}, stream);
+        return small(combine, t, 64, {&y, &s, &row, &residual, &out, &t},
+                     stream);
       },
   });
 }

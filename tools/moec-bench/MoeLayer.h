@@ -20,9 +20,21 @@ namespace moec::bench {
 
 struct MoeLayerDescription {
   std::string name;
-  int64_t experts = 0, hidden = 0, inter = 0, rowAlignment = 0;
-  /// gate_up, down (grouped), shared_gate_up, shared_down (dense).
-  std::vector<GemmDescription> gemms;
+  int64_t experts = 0, hidden = 0, inter = 0;
+  /// Segment alignment of the routed prefill and decode GEMMs.
+  int64_t rowAlignment = 0, decodeRowAlignment = 0;
+  /// Token counts up to which the decode GEMMs run (the header's choice).
+  int64_t routedDecodeMaxTokens = 0, sharedDecodeMaxTokens = 0;
+  /// gate_up, down (grouped), shared_gate_up, shared_down (dense): the
+  /// prefill tiling, then the decode (swap-AB) tiling.
+  std::vector<GemmDescription> gemms, decodeGemms;
+
+  bool routedDecode(int64_t tokens) const {
+    return tokens <= routedDecodeMaxTokens;
+  }
+  bool sharedDecode(int64_t tokens) const {
+    return tokens <= sharedDecodeMaxTokens;
+  }
 };
 
 absl::StatusOr<MoeLayerDescription>

@@ -96,9 +96,9 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
     std::optional<int64_t> tokens;
     if (request.tokens)
       tokens = request.tokens;
-    spec = makeGroupedGemmKernelSpec(&context, request.experts, request.n,
-                                     request.k, *precision, *activation,
-                                     tokens);
+    spec =
+        makeGroupedGemmKernelSpec(&context, request.experts, request.n,
+                                  request.k, *precision, *activation, tokens);
   } else {
     if (request.experts)
       return fail("--experts applies to grouped-gemm and moe-layer");
@@ -222,9 +222,13 @@ int emitMoeLayer(const EmitKernelRequest &request) {
           },
           emitMoeLayerDescription(*spec), reports))
     return status;
-  llvm::outs() << spec->name << ": " << (4 + 6)
+  llvm::outs() << spec->name << ": " << (spec->gemms().size() + 6)
                << " kernels (router, offsets, dispatch, 2 grouped + 2 dense "
-                  "FP8 GEMMs, 2 quantizers, combine)";
+                  "FP8 GEMMs in prefill and decode tilings, 2 quantizers, "
+                  "combine); decode GEMMs up to "
+               << spec->routedDecodeMaxTokens << " tokens (routed, "
+               << spec->decodeRowAlignment() << "-row segments) and "
+               << spec->sharedDecodeMaxTokens << " (shared)";
   if (!reports.empty())
     llvm::outs() << ", ptxas: " << reports.size()
                  << " entry functions, no spills";
