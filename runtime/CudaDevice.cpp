@@ -283,4 +283,34 @@ absl::StatusOr<CudaEvent> CudaDevice::createEvent() const {
   return event;
 }
 
+absl::StatusOr<CudaGraph>
+CudaDevice::captureGraph(const CudaStream &stream,
+                         const std::function<absl::Status()> &enqueue) const {
+  const cuda::DriverApi &api = cu->api();
+  if (absl::Status s = cu->check(
+          api.streamBeginCapture(stream.handle(),
+                                 cuda::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+          strCat(describe(), ": cuStreamBeginCapture"));
+      !s.ok())
+    return s;
+  absl::Status enqueued = enqueue();
+  cuda::CUgraph graph = nullptr;
+  absl::Status ended = cu->check(api.streamEndCapture(stream.handle(), &graph),
+                                 strCat(describe(), ": cuStreamEndCapture"));
+  if (!enqueued.ok() || !ended.ok()) {
+    if (graph)
+      api.graphDestroy(graph);
+    return enqueued.ok() ? ended : enqueued;
+  }
+  CudaGraph instantiated;
+  absl::Status made =
+      cu->check(api.graphInstantiate(&instantiated.exec, graph, 0),
+                strCat(describe(), ": cuGraphInstantiate"));
+  api.graphDestroy(graph);
+  if (!made.ok())
+    return made;
+  instantiated.driver = cu;
+  return instantiated;
+}
+
 } // namespace moec::runtime

@@ -30,6 +30,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -138,6 +139,25 @@ private:
   cuda::CUevent event = nullptr;
 };
 
+/// An instantiated CUDA graph (cuGraphInstantiate), destroyed on
+/// destruction: a captured launch sequence replayed with one call.
+class CudaGraph {
+public:
+  CudaGraph(CudaGraph &&other) noexcept;
+  CudaGraph &operator=(CudaGraph &&other) noexcept;
+  ~CudaGraph();
+
+  /// Queues the whole graph on `stream`.
+  absl::Status launch(const CudaStream &stream) const;
+
+private:
+  friend class CudaDevice;
+  CudaGraph() = default;
+
+  std::shared_ptr<const CudaDriver> driver;
+  cuda::CUgraphExec exec = nullptr;
+};
+
 /// A launch's shape. Every grid dimension must be a multiple of the
 /// cluster's; a 1x1x1 cluster launches without the cluster attribute.
 struct LaunchDims {
@@ -210,6 +230,14 @@ public:
 
   absl::StatusOr<CudaStream> createStream() const;
   absl::StatusOr<CudaEvent> createEvent() const;
+
+  /// Captures what `enqueue` queues on `stream` (thread-local capture: a
+  /// host synchronization or a default-stream operation inside it fails)
+  /// and instantiates it. The capture always ends, also when `enqueue`
+  /// fails, whose error is returned then.
+  absl::StatusOr<CudaGraph>
+  captureGraph(const CudaStream &stream,
+               const std::function<absl::Status()> &enqueue) const;
 
 private:
   CudaDevice() = default;

@@ -97,6 +97,12 @@ absl::Status CudaDriver::resolveEntryPoints() {
   // to cuEventElapsedTime_v2 (12.8+), which has the same signature.
   get("cuEventElapsedTime", e.eventElapsedTime);
   get("cuEventDestroy_v2", e.eventDestroy);
+  get("cuStreamBeginCapture_v2", e.streamBeginCapture);
+  get("cuStreamEndCapture", e.streamEndCapture);
+  get("cuGraphInstantiateWithFlags", e.graphInstantiate);
+  get("cuGraphLaunch", e.graphLaunch);
+  get("cuGraphExecDestroy", e.graphExecDestroy);
+  get("cuGraphDestroy", e.graphDestroy);
   get("cuTensorMapEncodeTiled", e.tensorMapEncodeTiled);
   return s;
 }

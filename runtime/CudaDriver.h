@@ -39,6 +39,8 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_INVALID_VALUE = 1;
@@ -49,6 +51,7 @@ constexpr CUresult CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
 constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
 constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
 constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
 
 enum CUdevice_attribute : int {
   CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
@@ -68,6 +71,12 @@ enum CUjit_option : int {
 enum CUstream_flags : unsigned {
   CU_STREAM_DEFAULT = 0,
   CU_STREAM_NON_BLOCKING = 1,
+};
+
+enum CUstreamCaptureMode : int {
+  CU_STREAM_CAPTURE_MODE_GLOBAL = 0,
+  CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
+  CU_STREAM_CAPTURE_MODE_RELAXED = 2,
 };
 
 enum CUevent_flags : unsigned {
@@ -181,6 +190,13 @@ struct DriverApi {
   CUresult (*eventSynchronize)(CUevent);
   CUresult (*eventElapsedTime)(float *ms, CUevent start, CUevent end);
   CUresult (*eventDestroy)(CUevent); // cuEventDestroy_v2
+  CUresult (*streamBeginCapture)(CUstream, CUstreamCaptureMode); // ..._v2
+  CUresult (*streamEndCapture)(CUstream, CUgraph *);
+  CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, // ...WithFlags
+                               unsigned long long flags);
+  CUresult (*graphLaunch)(CUgraphExec, CUstream);
+  CUresult (*graphExecDestroy)(CUgraphExec);
+  CUresult (*graphDestroy)(CUgraph);
   CUresult (*tensorMapEncodeTiled)(
       CUtensorMap *, CUtensorMapDataType, uint32_t rank, void *address,
       const uint64_t *dims, const uint64_t *strides, const uint32_t *box,

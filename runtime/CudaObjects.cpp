@@ -207,4 +207,30 @@ absl::StatusOr<float> CudaEvent::elapsedMs(const CudaEvent &start,
   return ms;
 }
 
+//===----------------------------------------------------------------------===//
+// CudaGraph
+//===----------------------------------------------------------------------===//
+
+CudaGraph::CudaGraph(CudaGraph &&other) noexcept { *this = std::move(other); }
+
+CudaGraph &CudaGraph::operator=(CudaGraph &&other) noexcept {
+  if (this == &other)
+    return *this;
+  if (driver && exec)
+    driver->api().graphExecDestroy(exec);
+  driver = std::move(other.driver);
+  exec = std::exchange(other.exec, nullptr);
+  return *this;
+}
+
+CudaGraph::~CudaGraph() {
+  if (driver && exec)
+    driver->api().graphExecDestroy(exec);
+}
+
+absl::Status CudaGraph::launch(const CudaStream &stream) const {
+  return driver->check(driver->api().graphLaunch(exec, stream.handle()),
+                       "cuGraphLaunch");
+}
+
 } // namespace moec::runtime

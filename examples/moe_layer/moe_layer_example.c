@@ -6,7 +6,8 @@
    to e4m3, bf16 where the kernels store bf16), plus a random residual
    added in the combine kernel (rounded as the unfused layer rounds it).
    The token count picks the prefill or the decode (swap-AB) GEMMs; the
-   summary line says which ran.
+   summary line says which ran. The launch is also captured into a CUDA
+   graph and replayed: the replay must match the eager output bit for bit.
 
    usage: moe_layer_example [TOKENS] [seed] [routing] [REPS] [residual]
      routing: uniform (default) or skewed (every token prefers expert 0, a
@@ -119,27 +120,35 @@ static int compare_floats(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* The device buffers of one layer launch. */
+typedef struct {
+  CUdeviceptr x, router, w13, s13, w2, s2, sw13, ss13, sw2, ss2, residual, out,
+      work;
+  int tokens;
+} layer_args;
+
+static CUresult launch_layer(const example_moe_kernel *k, const layer_args *a,
+                             CUstream stream) {
+  return example_moe_launch(k, a->x, a->router, a->w13, a->s13, a->w2, a->s2,
+                            a->sw13, a->ss13, a->sw2, a->ss2, a->residual,
+                            a->out, a->tokens, a->work, stream);
+}
+
 /* Median time of `reps` launches of the whole layer (after 3 warm-ups),
    with FLOPs (routed + shared expert) and the bytes of expert weights a
    token batch touches at least (one expert per token, at most E). */
-static int time_layer(const example_moe_kernel *k, CUdeviceptr x,
-                      CUdeviceptr router, CUdeviceptr w13, CUdeviceptr s13,
-                      CUdeviceptr w2, CUdeviceptr s2, CUdeviceptr sw13,
-                      CUdeviceptr ss13, CUdeviceptr sw2, CUdeviceptr ss2,
-                      CUdeviceptr residual, CUdeviceptr out, int tokens,
-                      CUdeviceptr work, int reps) {
+static int time_layer(const example_moe_kernel *k, const layer_args *a,
+                      int reps) {
   CUevent start, stop;
   float *times = malloc(sizeof(float) * (size_t)reps), ms;
-  double flops = 2.0 * 2 * tokens * (3.0 * H * I), experts, bytes;
+  double flops = 2.0 * 2 * a->tokens * (3.0 * H * I), experts, bytes;
   int r;
   if (check(cuEventCreate(&start, 0), "cuEventCreate") ||
       check(cuEventCreate(&stop, 0), "cuEventCreate"))
     return 1;
   for (r = -3; r < reps; ++r) {
     if (check(cuEventRecord(start, 0), "cuEventRecord") ||
-        check(example_moe_launch(k, x, router, w13, s13, w2, s2, sw13, ss13,
-                                 sw2, ss2, residual, out, tokens, work, 0),
-              "example_moe_launch") ||
+        check(launch_layer(k, a, 0), "example_moe_launch") ||
         check(cuEventRecord(stop, 0), "cuEventRecord") ||
         check(cuEventSynchronize(stop), "the layer") ||
         check(cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime"))
@@ -149,14 +158,48 @@ static int time_layer(const example_moe_kernel *k, CUdeviceptr x,
   }
   qsort(times, (size_t)reps, sizeof(float), compare_floats);
   ms = times[reps / 2];
-  experts = tokens < E ? tokens : E;
+  experts = a->tokens < E ? a->tokens : E;
   bytes = (experts + 1) * 3.0 * H * I;
   printf("example_moe E=%d H=%d I=%d T=%d: %.4f ms median of %d, %.1f "
          "TFLOP/s, %.0f GB/s of expert weights (at least %.0f experts "
          "touched)\n",
-         E, H, I, tokens, ms, reps, flops / (ms * 1e-3) / 1e12,
+         E, H, I, a->tokens, ms, reps, flops / (ms * 1e-3) / 1e12,
          bytes / (ms * 1e-3) / 1e9, experts + 1);
   free(times);
+  return 0;
+}
+
+/* The launch captured into a CUDA graph and replayed on a poisoned output:
+   capture fails if the sequence synchronizes with the host, and the replay
+   must reproduce the eager output bit for bit (a row's result does not
+   depend on where its expert's atomic cursor placed it). */
+static int replay_as_graph(const example_moe_kernel *k, const layer_args *a,
+                           const unsigned short *eager) {
+  size_t bytes = 2 * (size_t)a->tokens * H;
+  unsigned short *replayed = malloc(bytes);
+  CUstream stream;
+  CUgraph graph;
+  CUgraphExec exec;
+  if (check(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate") ||
+      check(cuMemsetD8(a->out, 0xFF, bytes), "cuMemsetD8") ||
+      check(cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+            "cuStreamBeginCapture") ||
+      check(launch_layer(k, a, stream), "example_moe_launch (captured)") ||
+      check(cuStreamEndCapture(stream, &graph), "cuStreamEndCapture") ||
+      check(cuGraphInstantiate(&exec, graph, 0), "cuGraphInstantiate") ||
+      check(cuGraphLaunch(exec, stream), "cuGraphLaunch") ||
+      check(cuStreamSynchronize(stream), "the graph") ||
+      check(cuMemcpyDtoH(replayed, a->out, bytes), "cuMemcpyDtoH"))
+    return 1;
+  if (memcmp(replayed, eager, bytes) != 0) {
+    fprintf(stderr, "moe_layer_example: the CUDA graph replay differs from "
+                    "the eager launch\n");
+    return 1;
+  }
+  cuGraphExecDestroy(exec);
+  cuGraphDestroy(graph);
+  cuStreamDestroy(stream);
+  free(replayed);
   return 0;
 }
 
@@ -183,8 +226,7 @@ int main(int argc, char **argv) {
   CUcontext context;
   example_moe_kernel kernel;
   example_moe_workspace carved;
-  CUdeviceptr dx, drouter, dw13, ds13, dw2, ds2, dsw13, dss13, dsw2, dss2,
-      dresidual = 0, dout, dwork;
+  layer_args args;
   rng_state = (argc > 2 ? strtoull(argv[2], NULL, 10) : 1) * 0x9E3779B97F4A7C15ULL + 1;
   if (tokens <= 0) {
     fprintf(stderr, "moe_layer_example: bad token count %d\n", tokens);
@@ -223,28 +265,24 @@ int main(int argc, char **argv) {
       check(cuCtxSetCurrent(context), "cuCtxSetCurrent") ||
       check(example_moe_load(&kernel), "example_moe_load"))
     return 1;
-  if (upload(x, 2 * x_count, &dx) || upload(router, 2 * (size_t)E * H, &drouter) ||
-      upload(w13, w13_count, &dw13) || upload(s13, sizeof(float) * E * 2 * I, &ds13) ||
-      upload(w2, w2_count, &dw2) || upload(s2, sizeof(float) * E * H, &ds2) ||
-      upload(sw13, (size_t)2 * I * H, &dsw13) || upload(ss13, sizeof(float) * 2 * I, &dss13) ||
-      upload(sw2, (size_t)H * I, &dsw2) || upload(ss2, sizeof(float) * H, &dss2) ||
-      (with_residual && upload(residual, 2 * x_count, &dresidual)) ||
-      check(cuMemAlloc(&dout, 2 * x_count), "cuMemAlloc") ||
-      check(cuMemsetD8(dout, 0xFF, 2 * x_count), "cuMemsetD8") || /* NaN poison */
-      check(cuMemAlloc(&dwork, example_moe_workspace_bytes(tokens)), "cuMemAlloc"))
+  memset(&args, 0, sizeof(args));
+  args.tokens = tokens;
+  if (upload(x, 2 * x_count, &args.x) || upload(router, 2 * (size_t)E * H, &args.router) ||
+      upload(w13, w13_count, &args.w13) || upload(s13, sizeof(float) * E * 2 * I, &args.s13) ||
+      upload(w2, w2_count, &args.w2) || upload(s2, sizeof(float) * E * H, &args.s2) ||
+      upload(sw13, (size_t)2 * I * H, &args.sw13) || upload(ss13, sizeof(float) * 2 * I, &args.ss13) ||
+      upload(sw2, (size_t)H * I, &args.sw2) || upload(ss2, sizeof(float) * H, &args.ss2) ||
+      (with_residual && upload(residual, 2 * x_count, &args.residual)) ||
+      check(cuMemAlloc(&args.out, 2 * x_count), "cuMemAlloc") ||
+      check(cuMemsetD8(args.out, 0xFF, 2 * x_count), "cuMemsetD8") || /* NaN poison */
+      check(cuMemAlloc(&args.work, example_moe_workspace_bytes(tokens)), "cuMemAlloc"))
     return 1;
-  if (check(example_moe_launch(&kernel, dx, drouter, dw13, ds13, dw2, ds2, dsw13,
-                               dss13, dsw2, dss2, dresidual, dout, tokens,
-                               dwork, 0),
-            "example_moe_launch") ||
+  if (check(launch_layer(&kernel, &args, 0), "example_moe_launch") ||
       check(cuCtxSynchronize(), "the layer") ||
-      check(cuMemcpyDtoH(out, dout, 2 * x_count), "cuMemcpyDtoH"))
+      check(cuMemcpyDtoH(out, args.out, 2 * x_count), "cuMemcpyDtoH") ||
+      replay_as_graph(&kernel, &args, out))
     return 1;
-  if (reps > 0 && time_layer(&kernel, dx, drouter, dw13, ds13, dw2, ds2, dsw13,
-                             dss13, dsw2, dss2, dresidual, dout, tokens, dwork,
-                             reps))
-    return 1;
-  carved = example_moe_carve(dwork, tokens);
+  carved = example_moe_carve(args.work, tokens);
   if (check(cuMemcpyDtoH(device_expert, carved.expert, sizeof(int) * tokens),
             "cuMemcpyDtoH"))
     return 1;
@@ -305,6 +343,8 @@ int main(int argc, char **argv) {
     }
   }
   error = sqrt(error / (norm > 0.0 ? norm : 1.0));
+  if (reps > 0 && time_layer(&kernel, &args, reps))
+    return 1;
   printf("example_moe E=%d H=%d I=%d T=%d (%s routing, %s, routed %s, "
          "shared %s GEMMs, %d tokens checked): relative L2 error %.3e "
          "(bound 2e-02)\n",

@@ -189,6 +189,64 @@ TEST_F(CudaDeviceTest, TimesWithEvents) {
   EXPECT_EQ(fake.liveObjects(), 4);
 }
 
+TEST_F(CudaDeviceTest, CapturesLaunchSequencesIntoGraphs) {
+  CudaFunction gemm = kernel("gemm");
+  absl::StatusOr<CudaStream> stream = gpu->createStream();
+  absl::StatusOr<DeviceBuffer> buffer = gpu->allocate(64);
+  ASSERT_TRUE(stream.ok() && buffer.ok());
+  int live = fake.liveObjects();
+  int value = 3;
+  void *params[] = {&value};
+  LaunchDims dims;
+  dims.block = {128, 1, 1};
+  absl::StatusOr<CudaGraph> graph = gpu->captureGraph(*stream, [&] {
+    if (absl::Status s = buffer->fillWordsAsync(0, 4, &*stream); !s.ok())
+      return s;
+    return gpu->launch(gemm, dims, params, &*stream);
+  });
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_THAT(fake.log(), HasSubstr("cuStreamBeginCapture(mode 1)\n"));
+  EXPECT_THAT(fake.log(), HasSubstr("extra null, captured)\n"
+                                    "cuStreamEndCapture(2 nodes)\n"));
+  ASSERT_TRUE(graph->launch(*stream).ok());
+  EXPECT_THAT(fake.log(), HasSubstr("cuGraphLaunch(2 nodes, stream)"));
+  // The instantiated graph remains; the captured one is gone.
+  EXPECT_EQ(fake.liveObjects(), live + 1);
+}
+
+TEST_F(CudaDeviceTest, CaptureFailuresEndTheCapture) {
+  CudaFunction gemm = kernel("gemm");
+  absl::StatusOr<CudaStream> stream = gpu->createStream();
+  absl::StatusOr<DeviceBuffer> buffer = gpu->allocate(64);
+  ASSERT_TRUE(stream.ok() && buffer.ok());
+  int live = fake.liveObjects();
+  LaunchDims dims;
+  dims.block = {128, 1, 1};
+  // A synchronous copy cannot be captured: the driver's error comes back
+  // and the capture is over (a later capture starts cleanly).
+  absl::StatusOr<CudaGraph> graph = gpu->captureGraph(*stream, [&] {
+    std::vector<uint8_t> host(64);
+    return buffer->copyFromHost(host);
+  });
+  ASSERT_FALSE(graph.ok());
+  EXPECT_EQ(fake.liveObjects(), live) << "the captured graph leaked";
+  EXPECT_THAT(std::string(graph.status().message()),
+              HasSubstr("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"));
+  // Work on the default stream breaks the capture too.
+  graph = gpu->captureGraph(*stream,
+                            [&] { return gpu->launch(gemm, dims, nullptr); });
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(std::string(graph.status().message()),
+              HasSubstr("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"));
+  graph = gpu->captureGraph(*stream, [&] { return stream->synchronize(); });
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(std::string(graph.status().message()),
+              HasSubstr("cuStreamSynchronize failed"));
+  graph = gpu->captureGraph(*stream, [] { return absl::OkStatus(); });
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(fake.liveObjects(), live + 1);
+}
+
 /// A bf16 [1024][4096] matrix read in 128x64 tiles with 128-byte swizzle.
 TensorMapSpec bf16Tiles() {
   TensorMapSpec spec;

@@ -26,6 +26,10 @@
 // the tests read with fakeCudaLog(); fakeCudaLiveObjects() counts what is
 // allocated and not yet released. Built with FAKE_CUDA_OMIT_TENSOR_MAP, the
 // library lacks cuTensorMapEncodeTiled (a driver older than CUDA 12).
+// Stream capture counts the launches and memsets queued on the capturing
+// stream as graph nodes (they do not run) and, as the real driver does,
+// fails what would break the capture: synchronous copies and memsets, work
+// on the default stream, synchronizing the capturing stream.
 //
 //===----------------------------------------------------------------------===*/
 
@@ -47,7 +51,26 @@ enum {
   INVALID_DEVICE = 101,
   INVALID_PTX = 218,
   NOT_FOUND = 500,
+  STREAM_CAPTURE_UNSUPPORTED = 900,
 };
+
+/* The stream being captured (NULL: none) and the nodes captured so far. */
+static void *captureStream;
+static int capturedNodes;
+
+/* Work queued on `stream` while a capture is active: a capture node, or an
+   error when it is outside the captured stream (the default stream, or a
+   synchronous call: stream == NULL). */
+static CUresult captureCheck(void *stream, int *captured) {
+  *captured = 0;
+  if (!captureStream)
+    return SUCCESS;
+  if (stream != captureStream)
+    return STREAM_CAPTURE_UNSUPPORTED;
+  ++capturedNodes;
+  *captured = 1;
+  return SUCCESS;
+}
 
 /* cuda.h's launch structures, as the runtime passes them. */
 typedef struct {
@@ -124,6 +147,9 @@ static const char *errorName(CUresult r, int wantString) {
                       : "CUDA_ERROR_INVALID_PTX";
   case NOT_FOUND:
     return wantString ? "named symbol not found" : "CUDA_ERROR_NOT_FOUND";
+  case STREAM_CAPTURE_UNSUPPORTED:
+    return wantString ? "operation not permitted when stream is capturing"
+                      : "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
   default:
     return NULL;
   }
@@ -240,16 +266,22 @@ EXPORT CUresult cuMemFree_v2(uint64_t ptr) {
 }
 
 EXPORT CUresult cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t n) {
+  if (captureStream)
+    return STREAM_CAPTURE_UNSUPPORTED;
   memcpy((void *)(uintptr_t)dst, src, n);
   return SUCCESS;
 }
 
 EXPORT CUresult cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t n) {
+  if (captureStream)
+    return STREAM_CAPTURE_UNSUPPORTED;
   memcpy(dst, (const void *)(uintptr_t)src, n);
   return SUCCESS;
 }
 
 EXPORT CUresult cuMemsetD8_v2(uint64_t dst, unsigned char value, size_t n) {
+  if (captureStream)
+    return STREAM_CAPTURE_UNSUPPORTED;
   memset((void *)(uintptr_t)dst, value, n);
   return SUCCESS;
 }
@@ -323,17 +355,20 @@ EXPORT CUresult cuFuncSetAttribute(void *fn, int attribute, int value) {
 EXPORT CUresult cuLaunchKernelEx(const LaunchConfig *c, void *fn, void **params,
                                  void **extra) {
   char cluster[64] = "none";
+  int captured;
+  CUresult status = captureCheck(c->hStream, &captured);
   if (c->numAttrs == 1 && c->attrs[0].id == 4)
     snprintf(cluster, sizeof(cluster), "%u,%u,%u",
              c->attrs[0].value.clusterDim.x, c->attrs[0].value.clusterDim.y,
              c->attrs[0].value.clusterDim.z);
   logCall("cuLaunchKernelEx(%s, grid %u,%u,%u, block %u,%u,%u, smem %u, "
-          "stream %s, attrs %u, cluster %s, param0 %d, extra %s)",
+          "stream %s, attrs %u, cluster %s, param0 %d, extra %s%s)",
           ((Function *)fn)->name, c->gridDimX, c->gridDimY, c->gridDimZ,
           c->blockDimX, c->blockDimY, c->blockDimZ, c->sharedMemBytes,
           c->hStream ? "set" : "default", c->numAttrs, cluster,
-          params ? *(const int *)params[0] : -1, extra ? "set" : "null");
-  return SUCCESS;
+          params ? *(const int *)params[0] : -1, extra ? "set" : "null",
+          captured ? ", captured" : "");
+  return status;
 }
 
 /*===-- Streams and events ------------------------------------------------===*/
@@ -356,10 +391,53 @@ EXPORT CUresult cuStreamCreate(void **stream, unsigned flags) {
 }
 
 EXPORT CUresult cuStreamSynchronize(void *stream) {
-  (void)stream;
   logCall("cuStreamSynchronize");
+  return captureStream && stream == captureStream ? STREAM_CAPTURE_UNSUPPORTED
+                                                  : SUCCESS;
+}
+
+EXPORT CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
+  logCall("cuStreamBeginCapture(mode %d)", mode);
+  if (!stream || captureStream || mode < 0 || mode > 2)
+    return INVALID_VALUE;
+  captureStream = stream;
+  capturedNodes = 0;
   return SUCCESS;
 }
+
+/* A graph is the number of nodes captured into it. */
+EXPORT CUresult cuStreamEndCapture(void *stream, void **graph) {
+  int *nodes;
+  if (!captureStream || stream != captureStream)
+    return INVALID_VALUE;
+  captureStream = NULL;
+  logCall("cuStreamEndCapture(%d nodes)", capturedNodes);
+  nodes = malloc(sizeof(int));
+  *nodes = capturedNodes;
+  *graph = nodes;
+  ++liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                            unsigned long long flags) {
+  int *nodes = malloc(sizeof(int));
+  (void)flags;
+  *nodes = *(int *)graph;
+  *exec = nodes;
+  ++liveObjects;
+  return SUCCESS;
+}
+
+EXPORT CUresult cuGraphLaunch(void *exec, void *stream) {
+  logCall("cuGraphLaunch(%d nodes, %s)", *(int *)exec,
+          stream ? "stream" : "default");
+  return captureStream ? STREAM_CAPTURE_UNSUPPORTED : SUCCESS;
+}
+
+EXPORT CUresult cuGraphExecDestroy(void *exec) { return deleteObject(exec); }
+
+EXPORT CUresult cuGraphDestroy(void *graph) { return deleteObject(graph); }
 
 EXPORT CUresult cuStreamDestroy_v2(void *stream) {
   return deleteObject(stream);
@@ -483,7 +561,10 @@ EXPORT CUresult cuEventElapsedTime_v2(float *ms, void *start, void *end) {
 
 EXPORT CUresult cuMemsetD32Async(uint64_t dst, unsigned value, size_t n,
                                  void *stream) {
-  (void)stream;
+  int captured;
+  CUresult status = captureCheck(stream, &captured);
+  if (status != SUCCESS || captured)
+    return status;
   for (size_t i = 0; i < n; ++i)
     ((unsigned *)(uintptr_t)dst)[i] = value;
   return SUCCESS;
@@ -494,10 +575,14 @@ EXPORT CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz,
                                unsigned bx, unsigned by, unsigned bz,
                                unsigned smem, void *stream, void **params,
                                void **extra) {
-  logCall("cuLaunchKernel(%s, grid %u,%u,%u, block %u,%u,%u, smem %u)",
-          ((Function *)fn)->name, gx, gy, gz, bx, by, bz, smem);
-  (void)stream;
+  int captured;
+  CUresult status = captureCheck(stream, &captured);
+  logCall("cuLaunchKernel(%s, grid %u,%u,%u, block %u,%u,%u, smem %u%s)",
+          ((Function *)fn)->name, gx, gy, gz, bx, by, bz, smem,
+          captured ? ", captured" : "");
   (void)extra;
+  if (status != SUCCESS)
+    return status;
   if (!gx || !gy || !gz || !bx || !by || !bz || bx * by * bz > 1024 ||
       smem > 227 * 1024 || !params)
     return INVALID_VALUE;

@@ -85,9 +85,11 @@ std::string layerRow(const MoeLayerDescription &desc, int64_t tokens,
       absl::StrFormat("%s/%s", desc.routedDecode(tokens) ? "decode" : "prefill",
                       desc.sharedDecode(tokens) ? "decode" : "prefill");
   return absl::StrFormat(
-      "| %s | %lld | %lld | %s | %.3f | %.1f | %.0f | %s | %s | %s |\n",
+      "| %s | %lld | %lld | %s | %.3f | %.3f | %.1f | %.0f | %s | %s | %s "
+      "|\n",
       desc.name, (long long)desc.experts, (long long)tokens, tiling, timing.ms,
-      flops / seconds / 1e12, bytes / seconds / 1e9, roofline, torchMs, ratio);
+      timing.graphMs, flops / seconds / 1e12, bytes / seconds / 1e9, roofline,
+      torchMs, ratio);
 }
 
 } // namespace
@@ -109,9 +111,9 @@ int bench::runMoeCommand(const runtime::CudaDevice &device,
   if (tokenCounts.empty())
     tokenCounts = {1, 64, 512, 4096, 16384};
   std::string table =
-      "| layer | experts | T | GEMMs (routed/shared) | ms | TFLOP/s | GB/s | "
-      "roofline | best PyTorch ms | PyTorch/moec |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n";
+      "| layer | experts | T | GEMMs (routed/shared) | ms | graph ms | "
+      "TFLOP/s | GB/s | roofline | best PyTorch ms | PyTorch/moec |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
   int failures = 0;
   for (const std::string &path : options.kernels) {
     absl::StatusOr<MoeLayerDescription> desc = loadMoeLayerDescription(path);

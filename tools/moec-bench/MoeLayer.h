@@ -41,13 +41,17 @@ absl::StatusOr<MoeLayerDescription>
 loadMoeLayerDescription(const std::string &path);
 
 struct MoeLayerTiming {
-  double ms = 0;
+  /// The launch sequence queued kernel by kernel, and replayed as one
+  /// captured CUDA graph (no per-launch host overhead).
+  double ms = 0, graphMs = 0;
   /// Experts with at least one token (the routing is the device's).
   int64_t expertsUsed = 0;
 };
 
 /// Median of `reps` event-timed runs of the layer on `tokens` random
-/// tokens (after three warm-ups).
+/// tokens (after three warm-ups), launched kernel by kernel and as a
+/// captured CUDA graph (which also proves the sequence capturable: no
+/// host synchronization).
 absl::StatusOr<MoeLayerTiming>
 timeMoeLayer(const runtime::CudaDevice &device, const MoeLayerDescription &desc,
              const std::string &path, int64_t tokens, int reps, uint64_t seed);
