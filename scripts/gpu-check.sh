@@ -50,7 +50,7 @@ prepare() {
     echo "gpu-check: no ptxas: kernels carry PTX for the driver to JIT-compile" >&2
   cmake --build "$ROOT/build" --target moec-bench moec-example-gemm-bf16 \
     moec-example-gemm-fp8-rowwise moec-example-gemm-fp8-block \
-    moec-example-moe-layer
+    moec-example-moe-layer moec-example-moe-layer-bf16
   rm -rf "$DIR" && mkdir -p "$DIR/kernels" "$DIR/grouped-check" "$DIR/layers" "$DIR/bin"
   local shape name n k
   for shape in "${SHAPES[@]}"; do
@@ -84,6 +84,10 @@ prepare() {
     "$moec" emit-kernel moe-layer --experts=$experts --hidden=5120 \
       --inter=8192 --precision=fp8-rowwise -o "$DIR/layers" >/dev/null
   done
+  # Scout's layer in bf16 too (Maverick's bf16 experts would take 32 GB and
+  # minutes to fill).
+  "$moec" emit-kernel moe-layer --experts=16 --hidden=5120 --inter=8192 \
+    --precision=bf16 -o "$DIR/layers" >/dev/null
   cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-* "$DIR/bin/"
   cp "$ROOT/bench/torch_baseline.py" "$DIR/"
   echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json "$DIR"/grouped-check/*.json | wc -l) kernels in $DIR"
@@ -114,8 +118,10 @@ run() {
   for m in 1 20 33 64 128 129 300 1000; do
     for routing in uniform skewed; do
       for residual in residual none; do
-        "$DIR/bin/moec-example-moe-layer" "$m" $((seed + m)) "$routing" 0 \
-          "$residual" || echo "FAIL: moe-layer T=$m $routing $residual"
+        for layer in moe-layer moe-layer-bf16; do
+          "$DIR/bin/moec-example-$layer" "$m" $((seed + m)) "$routing" 0 \
+            "$residual" || echo "FAIL: $layer T=$m $routing $residual"
+        done
       done
     done
   done 2>&1 | tee "$results/moe-check.log"

@@ -37,6 +37,10 @@ private:
   Value loadBf16AsF32(Value base, Value index);
   void quantizeRow(Value src, Value srcRow, Value multiplier, Value dst,
                    Value dstRow, Value scaleOut, int64_t width);
+  void scaleRowToBf16(Value src, Value srcRow, Value multiplier, Value dst,
+                      Value dstRow, int64_t width);
+  void zeroPadding(const MoeRoutingSpec &spec, Value expert, Value offsets,
+                   Value counts, Value rows, Value scales);
 
   Value tid;
 };
@@ -124,6 +128,22 @@ void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
   ifThen(eq(tid, 0), [&] { storeGlobal(scale, scaleOut, dstRow); });
 }
 
+/// dst[dstRow] = bf16(src[srcRow] * multiplier), the bf16 layer's routed
+/// row (the rounding the unfused x * score makes).
+void MoeKernelBuilder::scaleRowToBf16(Value src, Value srcRow, Value multiplier,
+                                      Value dst, Value dstRow, int64_t width) {
+  Value srcBase = mul(srcRow, c32(width));
+  Value dstBase = mul(dstRow, c32(width));
+  forLoop(tid, c32(width), c32(kMoeKernelThreads), {},
+          [&](Value j, ValueRange) -> SmallVector<Value> {
+            Value v = arith::MulFOp::create(
+                b, loadBf16AsF32(src, add(srcBase, j)), multiplier);
+            storeGlobal(arith::TruncFOp::create(b, bf16, v), dst,
+                        add(dstBase, j));
+            return {};
+          });
+}
+
 //===----------------------------------------------------------------------===//
 // Routing
 //===----------------------------------------------------------------------===//
@@ -206,17 +226,43 @@ void MoeKernelBuilder::buildOffsets(const MoeRoutingSpec &spec) {
   end();
 }
 
-/// dispatch(x, expert, score, offsets, counts, cursors, a_q u8[rows][H],
-///          a_scale f32[rows], token_row i32[T], tokens i32), grid T + E:
-/// CTA t < T places token t; CTA T + e zeroes expert e's padding rows.
+/// Zeroes expert `expert`'s padding rows [offsets[e] + counts[e],
+/// offsets[e + 1]) (FP8: unit scales), so the GEMMs read zeros there.
+void MoeKernelBuilder::zeroPadding(const MoeRoutingSpec &spec, Value expert,
+                                   Value offsets, Value counts, Value rows,
+                                   Value scales) {
+  Value start =
+      add(loadGlobal(i32, offsets, expert), loadGlobal(i32, counts, expert));
+  Value end = loadGlobal(i32, offsets, add(expert, c32(1)));
+  Type element = spec.fp8 ? i8 : i16;
+  Value zero = arith::ConstantIntOp::create(b, element, 0);
+  forLoop(add(mul(start, c32(spec.hidden)), tid), mul(end, c32(spec.hidden)),
+          c32(kMoeKernelThreads), {},
+          [&](Value i, ValueRange) -> SmallVector<Value> {
+            storeGlobal(zero, rows, i);
+            return {};
+          });
+  if (!spec.fp8)
+    return;
+  forLoop(add(start, tid), end, c32(kMoeKernelThreads), {},
+          [&](Value r, ValueRange) -> SmallVector<Value> {
+            storeGlobal(f32c(1.0f), scales, r);
+            return {};
+          });
+}
+
+/// dispatch(x, expert, score, offsets, counts, cursors, a_q u8|bf16[rows][H],
+///          a_scale f32[rows] (FP8), token_row i32[T], tokens i32), grid
+/// T + E: CTA t < T places token t; CTA T + e zeroes expert e's padding
+/// rows.
 void MoeKernelBuilder::buildDispatch(const MoeRoutingSpec &spec) {
   SmallVector<Value> args =
       begin(spec.prefix + "_dispatch",
             {globalPtr, globalPtr, globalPtr, globalPtr, globalPtr, globalPtr,
              globalPtr, globalPtr, globalPtr, i32});
   Value x = args[0], expertOf = args[1], scoreOf = args[2], offsets = args[3],
-        counts = args[4], cursors = args[5], quantized = args[6],
-        scales = args[7], tokenRow = args[8], tokens = args[9];
+        counts = args[4], cursors = args[5], rows = args[6], scales = args[7],
+        tokenRow = args[8], tokens = args[9];
   Value block = NVVM::BlockIdXOp::create(b, i32);
   ifThenElse(
       ult(block, tokens),
@@ -235,27 +281,15 @@ void MoeKernelBuilder::buildDispatch(const MoeRoutingSpec &spec) {
         Value row = LLVM::LoadOp::create(b, i32, smemAt(c32(0)));
         NVVM::Barrier0Op::create(b);
         // Llama 4 scales the expert's input by the router score.
-        quantizeRow(x, block, loadGlobal(f32, scoreOf, block), quantized, row,
-                    scales, spec.hidden);
+        Value score = loadGlobal(f32, scoreOf, block);
+        if (spec.fp8)
+          quantizeRow(x, block, score, rows, row, scales, spec.hidden);
+        else
+          scaleRowToBf16(x, block, score, rows, row, spec.hidden);
       },
       [&] {
-        Value expert = arith::SubIOp::create(b, block, tokens);
-        Value start = add(loadGlobal(i32, offsets, expert),
-                          loadGlobal(i32, counts, expert));
-        Value end = loadGlobal(i32, offsets, add(expert, c32(1)));
-        Value firstByte = mul(start, c32(spec.hidden));
-        Value endByte = mul(end, c32(spec.hidden));
-        forLoop(add(firstByte, tid), endByte, c32(kMoeKernelThreads), {},
-                [&](Value i, ValueRange) -> SmallVector<Value> {
-                  storeGlobal(arith::ConstantIntOp::create(b, i8, 0), quantized,
-                              i);
-                  return {};
-                });
-        forLoop(add(start, tid), end, c32(kMoeKernelThreads), {},
-                [&](Value r, ValueRange) -> SmallVector<Value> {
-                  storeGlobal(f32c(1.0f), scales, r);
-                  return {};
-                });
+        zeroPadding(spec, arith::SubIOp::create(b, block, tokens), offsets,
+                    counts, rows, scales);
       });
   end();
 }

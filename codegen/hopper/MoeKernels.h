@@ -13,9 +13,10 @@
 //   NAME_offsets   one thread: segment offsets from the counts, each
 //                  segment padded to the launch's row tile; cursors reset
 //   NAME_dispatch  one CTA per token: x * score quantized to FP8 per token
-//                  into the token's row of its expert segment (row order
-//                  within an expert is the atomic arrival order); then one
-//                  CTA per expert zeroes its padding rows
+//                  (or rounded to bf16 in a bf16 layer) into the token's row
+//                  of its expert segment (row order within an expert is the
+//                  atomic arrival order); then one CTA per expert zeroes its
+//                  padding rows
 //   NAME_quantize_W one CTA per row: bf16 [rows, W] -> FP8 e4m3 + one scale
 //                  per row, rows read from a device counter
 //   NAME_combine   one CTA per token: out = y[row of token] + shared[token]
@@ -44,6 +45,9 @@ struct MoeRoutingSpec {
   std::string prefix;
   int64_t experts = 0;
   int64_t hidden = 0;
+  /// FP8: dispatch quantizes each routed row to e4m3 with a row scale;
+  /// otherwise it writes the scaled row as bf16 (no scales).
+  bool fp8 = true;
 };
 
 /// Adds NAME_route, NAME_offsets, NAME_dispatch and NAME_combine to the

@@ -26,11 +26,12 @@ static constexpr int64_t kSharedDecodeTokens = 32;
 
 static llvm::Error checkLayerShape(int64_t hidden, int64_t inter,
                                    GemmPrecision precision) {
-  // The dispatch kernel quantizes per token; 1x128 blocks and bf16 experts
-  // would need their own dispatch and quantize kernels.
-  if (precision != GemmPrecision::Fp8Rowwise)
-    return layerError("moe-layer supports --precision=fp8-rowwise only (the "
-                      "routed tokens are quantized per token)");
+  // The dispatch and quantize kernels scale per token (FP8) or not at all
+  // (bf16); 1x128 activation blocks would need their own.
+  if (precision == GemmPrecision::Fp8Block)
+    return layerError("moe-layer supports --precision=fp8-rowwise and bf16 "
+                      "(the routed tokens are quantized per token, not in "
+                      "1x128 blocks)");
   if (hidden <= 0 || inter <= 0 || hidden % 16 || inter % 16)
     return layerError(llvm::formatv(
         "--hidden and --inter must be positive multiples of 16 (TMA rows), "
@@ -83,8 +84,11 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
   if (llvm::Error error = checkLayerShape(hidden, inter, precision))
     return std::move(error);
   MoeLayerSpec spec;
-  spec.name = name.empty() ? llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}",
-                                           experts, hidden, inter)
+  spec.name = name.empty() ? llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}{3}",
+                                           experts, hidden, inter,
+                                           precision == GemmPrecision::BF16
+                                               ? "_bf16"
+                                               : "")
                                  .str()
                            : name.str();
   spec.experts = experts;
@@ -117,7 +121,8 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
   if (spec.gateUp.tileM != spec.down.tileM ||
       spec.gateUpDecode.tileM != spec.downDecode.tileM)
     return layerError("the grouped GEMMs disagree on the row tile");
-  spec.routing = {spec.name, experts, hidden};
+  spec.routing = {spec.name, experts, hidden,
+                  precision == GemmPrecision::Fp8Rowwise};
   return spec;
 }
 
@@ -129,6 +134,9 @@ OwningOpRef<ModuleOp> hopper::buildMoeLayerModule(MLIRContext *context,
   for (const GemmKernelSpec *gemm : spec.gemms())
     buildGemmKernel(b, *gemm);
   buildMoeRoutingKernels(b, spec.routing);
+  // bf16 experts read the GEMMs' bf16 outputs directly.
+  if (!spec.isFp8())
+    return module;
   buildQuantizeRowsKernel(b, spec.quantizeInterName(), spec.inter);
   buildQuantizeRowsKernel(b, spec.quantizeHiddenName(), spec.hidden);
   return module;

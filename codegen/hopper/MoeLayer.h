@@ -5,11 +5,11 @@
 //===----------------------------------------------------------------------===//
 //
 // `moec emit-kernel moe-layer`: one module with every kernel of a top-1 MoE
-// layer with a shared expert (router through combine), FP8 row-wise: the
-// routing kernels of MoeKernels.h, two grouped GEMMs (gate|up with the
-// SwiGLU epilogue, down) for the routed experts, two dense GEMMs for the
-// shared expert, and row-wise FP8 quantization between them. Every GEMM
-// comes in two tilings the target description picks: prefill, and decode
+// layer with a shared expert (router through combine), FP8 row-wise or
+// bf16: the routing kernels of MoeKernels.h, two grouped GEMMs (gate|up
+// with the SwiGLU epilogue, down) for the routed experts, two dense GEMMs
+// for the shared expert, and (FP8) row-wise quantization between them. Every
+// GEMM comes in two tilings the target description picks: prefill, and decode
 // (swap-AB: weight rows on wgmma M, few tokens on N). The C header picks
 // per launch from the token count, and sequences the launches on one
 // stream with no host synchronization.
@@ -50,11 +50,12 @@ struct MoeLayerSpec {
             &gateUpDecode, &downDecode, &sharedGateUpDecode, &sharedDownDecode};
   }
 
+  bool isFp8() const { return precision != GemmPrecision::BF16; }
   std::string quantizeInterName() const { return name + "_quantize_inter"; }
   std::string quantizeHiddenName() const { return name + "_quantize_hidden"; }
 };
 
-/// `name` empty: moec_moe_layer_e<E>_h<H>_i<I>.
+/// `name` empty: moec_moe_layer_e<E>_h<H>_i<I>[_bf16].
 llvm::Expected<MoeLayerSpec> makeMoeLayerSpec(MLIRContext *context,
                                               int64_t experts, int64_t hidden,
                                               int64_t inter,

@@ -57,7 +57,8 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
     status = cuModuleLoadData(&k->module, @NAME@_image);
   if (status != CUDA_SUCCESS)
     return status;
-  for (i = 0; i < 6 && status == CUDA_SUCCESS; ++i)
+  /* A bf16 layer has no quantizers (the last two). */
+  for (i = 0; i < (@UPPER@_FP8 ? 6u : 4u) && status == CUDA_SUCCESS; ++i)
     status = cuModuleGetFunction(small[i], k->module, small_names[i]);
   for (i = 0; i < 2 * @UPPER@_GEMMS && status == CUDA_SUCCESS; ++i) {
     @NAME@_gemm_kernel *g = &k->gemm[i / @UPPER@_GEMMS][i % @UPPER@_GEMMS];
@@ -109,6 +110,8 @@ static inline @NAME@_workspace @NAME@_carve(CUdeviceptr base, int tokens) {
   @NAME@_workspace w;
   size_t cap = @NAME@_capacity(tokens), t = (size_t)tokens, at = 0;
   const size_t E = @UPPER@_EXPERTS, H = @UPPER@_HIDDEN, I = @UPPER@_INTER;
+  /* Bytes of a GEMM operand element, and of the FP8-only buffers' rows. */
+  const size_t B = @UPPER@_ELEMENT_BYTES, Q = @UPPER@_FP8;
 #define @UPPER@_TAKE(field, size)                                            \
   do {                                                                       \
     w.field = base + at;                                                     \
@@ -121,17 +124,17 @@ static inline @NAME@_workspace @NAME@_carve(CUdeviceptr base, int tokens) {
   @UPPER@_TAKE(score, 4 * t);
   @UPPER@_TAKE(token_row, 4 * t);
   @UPPER@_TAKE(tokens, 4);
-  @UPPER@_TAKE(a_q, cap * H);
-  @UPPER@_TAKE(a_scale, 4 * cap);
+  @UPPER@_TAKE(a_q, B * cap * H);
+  @UPPER@_TAKE(a_scale, Q * 4 * cap);
   @UPPER@_TAKE(h, 2 * cap * I);
-  @UPPER@_TAKE(h_q, cap * I);
-  @UPPER@_TAKE(h_scale, 4 * cap);
+  @UPPER@_TAKE(h_q, Q * cap * I);
+  @UPPER@_TAKE(h_scale, Q * 4 * cap);
   @UPPER@_TAKE(y, 2 * cap * H);
-  @UPPER@_TAKE(xs_q, t * H);
-  @UPPER@_TAKE(xs_scale, 4 * t);
+  @UPPER@_TAKE(xs_q, Q * t * H);
+  @UPPER@_TAKE(xs_scale, Q * 4 * t);
   @UPPER@_TAKE(hs, 2 * t * I);
-  @UPPER@_TAKE(hs_q, t * I);
-  @UPPER@_TAKE(hs_scale, 4 * t);
+  @UPPER@_TAKE(hs_q, Q * t * I);
+  @UPPER@_TAKE(hs_scale, Q * 4 * t);
   @UPPER@_TAKE(s, 2 * t * H);
 #undef @UPPER@_TAKE
   w.bytes = at;
@@ -143,17 +146,22 @@ static inline size_t @NAME@_workspace_bytes(int tokens) {
   return @NAME@_carve(0, tokens).bytes;
 }
 
-/* A TMA map over [sets][rows][k] (sets = 0: a 2D [rows][k]) of 1-byte
-   elements read in [box_rows][128] boxes, 128-byte swizzled. */
+/* A TMA map over [sets][rows][k] (sets = 0: a 2D [rows][k]) of the
+   layer's operand elements (e4m3 or bf16) read in boxes of box_rows rows of
+   128 bytes, 128-byte swizzled. */
 static inline CUresult @NAME@_map(CUtensorMap *map, CUdeviceptr base,
                                   cuuint64_t sets, cuuint64_t rows,
                                   cuuint64_t k, cuuint32_t box_rows) {
+  const cuuint64_t bytes = @UPPER@_ELEMENT_BYTES;
   cuuint64_t dims[3] = {k, rows, sets};
-  cuuint64_t strides[2] = {k, k * rows};
-  cuuint32_t box[3] = {128, box_rows, 1};
+  cuuint64_t strides[2] = {k * bytes, k * bytes * rows};
+  cuuint32_t box[3] = {(cuuint32_t)(128 / bytes), box_rows, 1};
   cuuint32_t element_strides[3] = {1, 1, 1};
   return cuTensorMapEncodeTiled(
-      map, CU_TENSOR_MAP_DATA_TYPE_UINT8, sets ? 3 : 2,
+      map,
+      bytes == 1 ? CU_TENSOR_MAP_DATA_TYPE_UINT8
+                 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+      sets ? 3 : 2,
       (void *)(uintptr_t)base, dims, strides, box, element_strides,
       CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
       CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
@@ -233,7 +241,8 @@ static inline CUresult @NAME@_route_tokens(const @NAME@_kernel *k,
   return status;
 }
 
-/* Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down. */
+/* Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down (bf16:
+   down reads gate|up's output directly). */
 static inline CUresult @NAME@_routed_experts(
     const @NAME@_kernel *k, @NAME@_workspace *w, CUdeviceptr w13,
     CUdeviceptr w13_scale, CUdeviceptr w2, CUdeviceptr w2_scale, int m,
@@ -246,6 +255,12 @@ static inline CUresult @NAME@_routed_experts(
   CUresult status = @NAME@_gemm(
       k, &g[@UPPER@_GATE_UP], w->a_q, cap, w13, E, 2 * I, I, H, w->h,
       w->a_scale, w13_scale, &w->offsets, stream);
+  if (!@UPPER@_FP8) {
+    if (status == CUDA_SUCCESS)
+      status = @NAME@_gemm(k, &g[@UPPER@_DOWN], w->h, cap, w2, E, H, H, I,
+                           w->y, 0, w2_scale, &w->offsets, stream);
+    return status;
+  }
   if (status == CUDA_SUCCESS) {
     void *p[] = {&w->h, &total_rows, &w->h_q,
                  &w->h_scale};
@@ -259,7 +274,7 @@ static inline CUresult @NAME@_routed_experts(
 }
 
 /* The shared expert on the unscaled input: quantize, gate|up, quantize,
-   down. */
+   down (bf16: gate|up on x, down on its output). */
 static inline CUresult @NAME@_shared_expert(
     const @NAME@_kernel *k, @NAME@_workspace *w, CUdeviceptr x,
     CUdeviceptr shared_w13, CUdeviceptr shared_w13_scale,
@@ -268,6 +283,14 @@ static inline CUresult @NAME@_shared_expert(
   const cuuint64_t H = @UPPER@_HIDDEN, I = @UPPER@_INTER;
   const @NAME@_gemm_kernel *g = k->gemm[@NAME@_shared_decode(m)];
   CUresult status;
+  if (!@UPPER@_FP8) {
+    status = @NAME@_gemm(k, &g[@UPPER@_SHARED_GATE_UP], x, m, shared_w13, 0,
+                         2 * I, I, H, w->hs, 0, shared_w13_scale, &m, stream);
+    if (status == CUDA_SUCCESS)
+      status = @NAME@_gemm(k, &g[@UPPER@_SHARED_DOWN], w->hs, m, shared_w2, 0,
+                           H, H, I, w->s, 0, shared_w2_scale, &m, stream);
+    return status;
+  }
   {
     void *p[] = {&x, &w->tokens, &w->xs_q,
                  &w->xs_scale};
@@ -290,14 +313,16 @@ static inline CUresult @NAME@_shared_expert(
 }
 
 /* out[T][H] (bf16) = MoE(x) + SharedExpert(x) (+ residual) for x[T][H]
-   (bf16): router bf16[E][H]; w13 e4m3[E][2I][H] (gate rows [0, I), up
-   rows [I, 2I)) with w13_scale float[E][2I]; w2 e4m3[E][H][I] with
-   w2_scale float[E][H]; shared_w13 e4m3[2I][H] with shared_w13_scale
-   float[2I]; shared_w2 e4m3[H][I] with shared_w2_scale float[H];
+   (bf16): router bf16[E][H]; w13 W[E][2I][H] (gate rows [0, I), up
+   rows [I, 2I)) with w13_scale float[E][2I]; w2 W[E][H][I] with
+   w2_scale float[E][H]; shared_w13 W[2I][H] with shared_w13_scale
+   float[2I]; shared_w2 W[H][I] with shared_w2_scale float[H]; W is e4m3
+   with those row scales (FP8 layer) or bf16 (bf16 layer: the scale
+   pointers are unused);
    residual bf16[T][H] or 0 (the decoder layer's residual add, fused into
    the combine; each sum is rounded to bf16 as the unfused layer rounds
    it). Top-1 routing: the expert's input is x * sigmoid(router logit),
-   quantized to FP8 per token. workspace: @NAME@_workspace_bytes(tokens)
+   quantized to FP8 per token (rounded to bf16 in a bf16 layer). workspace: @NAME@_workspace_bytes(tokens)
    device bytes, 256-byte aligned. The token count picks the prefill or
    decode GEMMs. Everything is queued on `stream`: no host
    synchronization, so the sequence can be captured in a CUDA graph. */
@@ -359,7 +384,8 @@ std::string hopper::emitMoeLayerHeader(const MoeLayerSpec &spec,
      << spec.name << ": a Llama 4 MoE layer (top-1 routing over "
      << spec.experts << " experts plus a shared expert, hidden " << spec.hidden
      << ", expert width " << spec.inter
-     << ", FP8 row-wise) for sm_90a.\n   Link with -lcuda. */\n";
+     << (spec.isFp8() ? ", FP8 row-wise" : ", bf16")
+     << ") for sm_90a.\n   Link with -lcuda. */\n";
   os << headerPrologue(upper);
   os << "enum {\n";
   auto constant = [&](llvm::StringRef name, int64_t value) {
@@ -368,6 +394,8 @@ std::string hopper::emitMoeLayerHeader(const MoeLayerSpec &spec,
   constant("EXPERTS", spec.experts);
   constant("HIDDEN", spec.hidden);
   constant("INTER", spec.inter);
+  constant("FP8", spec.isFp8() ? 1 : 0);
+  constant("ELEMENT_BYTES", spec.isFp8() ? 1 : 2);
   constant("ROW_ALIGN", spec.rowAlignment());
   constant("DECODE_ROW_ALIGN", spec.decodeRowAlignment());
   constant("ROUTED_DECODE_MAX_TOKENS", spec.routedDecodeMaxTokens);
@@ -392,6 +420,12 @@ std::string hopper::emitMoeLayerDescription(const MoeLayerSpec &spec) {
        {&spec.gateUpDecode, &spec.downDecode, &spec.sharedGateUpDecode,
         &spec.sharedDownDecode})
     decodeGemms.push_back(describeGemm(*gemm));
+  llvm::json::Array kernels{spec.name + "_route", spec.name + "_offsets",
+                            spec.name + "_dispatch", spec.name + "_combine"};
+  if (spec.isFp8()) {
+    kernels.push_back(spec.quantizeInterName());
+    kernels.push_back(spec.quantizeHiddenName());
+  }
   llvm::json::Object description{
       {"kind", "moe_layer"},
       {"name", spec.name},
@@ -406,10 +440,7 @@ std::string hopper::emitMoeLayerDescription(const MoeLayerSpec &spec) {
       {"shared_decode_max_tokens", spec.sharedDecodeMaxTokens},
       {"gemms", std::move(gemms)},
       {"decode_gemms", std::move(decodeGemms)},
-      {"kernels",
-       llvm::json::Array{spec.name + "_route", spec.name + "_offsets",
-                         spec.name + "_dispatch", spec.name + "_combine",
-                         spec.quantizeInterName(), spec.quantizeHiddenName()}},
+      {"kernels", std::move(kernels)},
   };
   return formatDescription(std::move(description));
 }

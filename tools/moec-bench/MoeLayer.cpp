@@ -62,6 +62,13 @@ bench::loadMoeLayerDescription(const std::string &path) {
               "and four decode_gemms)"));
   MoeLayerDescription desc;
   desc.name = *name->asString();
+  const JsonValue *precision = root->find("precision");
+  if (!precision || !precision->asString() ||
+      (*precision->asString() != "fp8-rowwise" &&
+       *precision->asString() != "bf16"))
+    return absl::InvalidArgumentError(runtime::strCat(
+        path, ": 'precision' must be \"fp8-rowwise\" or \"bf16\""));
+  desc.fp8 = *precision->asString() == "fp8-rowwise";
   desc.experts = *field("experts");
   desc.hidden = *field("hidden");
   desc.inter = *field("inter");
@@ -191,11 +198,17 @@ absl::Status LayerRun::load(const std::string &path) {
         return kernel.status();
       gemms.push_back(std::move(*kernel));
     }
-  for (auto [out, suffix] :
-       {std::pair{&route, "_route"}, std::pair{&offsets, "_offsets"},
-        std::pair{&dispatch, "_dispatch"}, std::pair{&combine, "_combine"},
-        std::pair{&quantizeInter, "_quantize_inter"},
-        std::pair{&quantizeHidden, "_quantize_hidden"}}) {
+  std::vector<std::pair<CudaFunction *, const char *>> kernels = {
+      {&route, "_route"},
+      {&offsets, "_offsets"},
+      {&dispatch, "_dispatch"},
+      {&combine, "_combine"}};
+  // A bf16 layer has no quantizers.
+  if (desc.fp8) {
+    kernels.push_back({&quantizeInter, "_quantize_inter"});
+    kernels.push_back({&quantizeHidden, "_quantize_hidden"});
+  }
+  for (auto [out, suffix] : kernels) {
     absl::StatusOr<CudaFunction> fn =
         module->function(runtime::strCat(desc.name, suffix));
     if (!fn.ok())
@@ -206,17 +219,19 @@ absl::Status LayerRun::load(const std::string &path) {
 }
 
 absl::Status LayerRun::allocate(uint64_t seed) {
+  // wb: bytes of a weight or routed-row element; q: 1 for the FP8-only
+  // buffers (quantized copies and their scales), 0 in a bf16 layer.
   uint64_t t = tokens, e = desc.experts, h = desc.hidden, i = desc.inter,
-           cap = capacity;
+           cap = capacity, wb = desc.fp8 ? 1 : 2, q = desc.fp8 ? 1 : 0;
   std::pair<DeviceBuffer *, uint64_t> sizes[] = {{&b.x, 2 * t * h},
                                                  {&b.router, 2 * e * h},
-                                                 {&b.w13, e * 2 * i * h},
+                                                 {&b.w13, wb * e * 2 * i * h},
                                                  {&b.s13, 4 * e * 2 * i},
-                                                 {&b.w2, e * h * i},
+                                                 {&b.w2, wb * e * h * i},
                                                  {&b.s2, 4 * e * h},
-                                                 {&b.sharedW13, 2 * i * h},
+                                                 {&b.sharedW13, wb * 2 * i * h},
                                                  {&b.sharedS13, 4 * 2 * i},
-                                                 {&b.sharedW2, h * i},
+                                                 {&b.sharedW2, wb * h * i},
                                                  {&b.sharedS2, 4 * h},
                                                  {&b.out, 2 * t * h},
                                                  {&b.counts, 4 * e},
@@ -226,30 +241,34 @@ absl::Status LayerRun::allocate(uint64_t seed) {
                                                  {&b.score, 4 * t},
                                                  {&b.tokenRow, 4 * t},
                                                  {&b.tokens, 4},
-                                                 {&b.aq, cap * h},
-                                                 {&b.aScale, 4 * cap},
+                                                 {&b.aq, wb * cap * h},
+                                                 {&b.aScale, q * 4 * cap},
                                                  {&b.h, 2 * cap * i},
-                                                 {&b.hq, cap * i},
-                                                 {&b.hScale, 4 * cap},
+                                                 {&b.hq, q * cap * i},
+                                                 {&b.hScale, q * 4 * cap},
                                                  {&b.y, 2 * cap * h},
-                                                 {&b.xq, t * h},
-                                                 {&b.xScale, 4 * t},
+                                                 {&b.xq, q * t * h},
+                                                 {&b.xScale, q * 4 * t},
                                                  {&b.hs, 2 * t * i},
-                                                 {&b.hsq, t * i},
-                                                 {&b.hsScale, 4 * t},
+                                                 {&b.hsq, q * t * i},
+                                                 {&b.hsScale, q * 4 * t},
                                                  {&b.s, 2 * t * h}};
   for (auto [buffer, bytes] : sizes) {
-    absl::StatusOr<DeviceBuffer> allocated = device.allocate(bytes);
+    // The FP8-only buffers of a bf16 layer are empty: keep them valid.
+    absl::StatusOr<DeviceBuffer> allocated =
+        device.allocate(std::max<uint64_t>(bytes, 256));
     if (!allocated.ok())
       return allocated.status();
     *buffer = std::move(*allocated);
   }
+  // bf16 weights of the FP8 weights' magnitude (the router's 0.05 scale).
+  Fill weights = desc.fp8 ? Fill::Fp8 : Fill::Bf16Router;
   std::pair<DeviceBuffer *, Fill> fills[] = {
-      {&b.x, Fill::Bf16Unit},    {&b.router, Fill::Bf16Router},
-      {&b.w13, Fill::Fp8},       {&b.s13, Fill::Scales},
-      {&b.w2, Fill::Fp8},        {&b.s2, Fill::Scales},
-      {&b.sharedW13, Fill::Fp8}, {&b.sharedS13, Fill::Scales},
-      {&b.sharedW2, Fill::Fp8},  {&b.sharedS2, Fill::Scales}};
+      {&b.x, Fill::Bf16Unit},  {&b.router, Fill::Bf16Router},
+      {&b.w13, weights},       {&b.s13, Fill::Scales},
+      {&b.w2, weights},        {&b.s2, Fill::Scales},
+      {&b.sharedW13, weights}, {&b.sharedS13, Fill::Scales},
+      {&b.sharedW2, weights},  {&b.sharedS2, Fill::Scales}};
   for (auto [buffer, fill] : fills)
     if (absl::Status s = fillRandom(*buffer, fill, seed++); !s.ok())
       return s;
@@ -306,12 +325,24 @@ absl::Status LayerRun::enqueueRouting(const runtime::CudaStream &stream) {
   });
 }
 
-/// Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down.
+/// Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down (bf16:
+/// down reads gate|up's output).
 absl::Status LayerRun::enqueueRoutedExperts(const runtime::CudaStream &stream) {
   cuda::CUdeviceptr offs = b.offsets.address(), aq = b.aq.address(),
                     aScale = b.aScale.address(), h = b.h.address(),
                     hq = b.hq.address(), hScale = b.hScale.address(),
                     rows = offs + 4 * desc.experts;
+  if (!desc.fp8)
+    return runSteps({
+        [&] {
+          return routedGemm(0).launch(capacity, aq, b.w13.address(), 0, 0, h,
+                                      &stream, offs);
+        },
+        [&] {
+          return routedGemm(1).launch(capacity, h, b.w2.address(), 0, 0,
+                                      b.y.address(), &stream, offs);
+        },
+    });
   return runSteps({
       [&] {
         return routedGemm(0).launch(capacity, aq, b.w13.address(), aScale,
@@ -330,13 +361,24 @@ absl::Status LayerRun::enqueueRoutedExperts(const runtime::CudaStream &stream) {
 }
 
 /// The shared expert on the unscaled input: quantize, gate|up, quantize,
-/// down.
+/// down (bf16: gate|up on x, down on its output).
 absl::Status LayerRun::enqueueSharedExpert(const runtime::CudaStream &stream) {
   int32_t t = static_cast<int32_t>(tokens);
   cuda::CUdeviceptr x = b.x.address(), slot = b.tokens.address(),
                     xq = b.xq.address(), xScale = b.xScale.address(),
                     hs = b.hs.address(), hsq = b.hsq.address(),
                     hsScale = b.hsScale.address();
+  if (!desc.fp8)
+    return runSteps({
+        [&] {
+          return sharedGemm(2).launch(t, x, b.sharedW13.address(), 0, 0, hs,
+                                      &stream);
+        },
+        [&] {
+          return sharedGemm(3).launch(t, hs, b.sharedW2.address(), 0, 0,
+                                      b.s.address(), &stream);
+        },
+    });
   return runSteps({
       [&] {
         return small(quantizeHidden, t, 64, {&x, &slot, &xq, &xScale}, stream);

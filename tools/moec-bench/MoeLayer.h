@@ -21,6 +21,8 @@ namespace moec::bench {
 struct MoeLayerDescription {
   std::string name;
   int64_t experts = 0, hidden = 0, inter = 0;
+  /// FP8 row-wise (quantizers between the GEMMs) or bf16.
+  bool fp8 = true;
   /// Segment alignment of the routed prefill and decode GEMMs.
   int64_t rowAlignment = 0, decodeRowAlignment = 0;
   /// Token counts up to which the decode GEMMs run (the header's choice).

@@ -222,13 +222,16 @@ int emitMoeLayer(const EmitKernelRequest &request) {
           },
           emitMoeLayerDescription(*spec), reports))
     return status;
-  llvm::outs() << spec->name << ": " << (spec->gemms().size() + 6)
+  llvm::outs() << spec->name << ": "
+               << (spec->gemms().size() + (spec->isFp8() ? 6 : 4))
                << " kernels (router, offsets, dispatch, 2 grouped + 2 dense "
-                  "FP8 GEMMs in prefill and decode tilings, 2 quantizers, "
-                  "combine); decode GEMMs up to "
-               << spec->routedDecodeMaxTokens << " tokens (routed, "
-               << spec->decodeRowAlignment() << "-row segments) and "
-               << spec->sharedDecodeMaxTokens << " (shared)";
+               << (spec->isFp8() ? "FP8" : "bf16")
+               << " GEMMs in prefill and decode tilings, "
+               << (spec->isFp8() ? "2 quantizers, " : "")
+               << "combine); decode GEMMs up to " << spec->routedDecodeMaxTokens
+               << " tokens (routed, " << spec->decodeRowAlignment()
+               << "-row segments) and " << spec->sharedDecodeMaxTokens
+               << " (shared)";
   if (!reports.empty())
     llvm::outs() << ", ptxas: " << reports.size()
                  << " entry functions, no spills";
