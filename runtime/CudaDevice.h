@@ -38,6 +38,7 @@
 namespace moec::runtime {
 
 class CudaStream;
+class CudaEvent;
 
 /// Device memory from cuMemAlloc, freed on destruction.
 class DeviceBuffer {
@@ -107,6 +108,9 @@ public:
   cuda::CUstream handle() const { return stream; }
   /// Waits until everything queued on the stream is done.
   absl::Status synchronize() const;
+  /// Makes later work on this stream wait for `event`'s last record (the
+  /// fork and join of concurrent streams; capturable).
+  absl::Status waitFor(const CudaEvent &event) const;
 
 private:
   friend class CudaDevice;
@@ -133,6 +137,7 @@ public:
 
 private:
   friend class CudaDevice;
+  friend class CudaStream;
   CudaEvent() = default;
 
   std::shared_ptr<const CudaDriver> driver;

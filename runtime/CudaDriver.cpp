@@ -97,6 +97,7 @@ absl::Status CudaDriver::resolveEntryPoints() {
   // to cuEventElapsedTime_v2 (12.8+), which has the same signature.
   get("cuEventElapsedTime", e.eventElapsedTime);
   get("cuEventDestroy_v2", e.eventDestroy);
+  get("cuStreamWaitEvent", e.streamWaitEvent);
   get("cuStreamBeginCapture_v2", e.streamBeginCapture);
   get("cuStreamEndCapture", e.streamEndCapture);
   get("cuGraphInstantiateWithFlags", e.graphInstantiate);

@@ -52,6 +52,7 @@ constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
 constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
 constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
 constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNJOINED = 904;
 
 enum CUdevice_attribute : int {
   CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
@@ -190,6 +191,7 @@ struct DriverApi {
   CUresult (*eventSynchronize)(CUevent);
   CUresult (*eventElapsedTime)(float *ms, CUevent start, CUevent end);
   CUresult (*eventDestroy)(CUevent); // cuEventDestroy_v2
+  CUresult (*streamWaitEvent)(CUstream, CUevent, unsigned flags);
   CUresult (*streamBeginCapture)(CUstream, CUstreamCaptureMode); // ..._v2
   CUresult (*streamEndCapture)(CUstream, CUgraph *);
   CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, // ...WithFlags

@@ -168,6 +168,11 @@ absl::Status CudaStream::synchronize() const {
                        "cuStreamSynchronize");
 }
 
+absl::Status CudaStream::waitFor(const CudaEvent &event) const {
+  return driver->check(driver->api().streamWaitEvent(stream, event.event, 0),
+                       "cuStreamWaitEvent");
+}
+
 CudaEvent::CudaEvent(CudaEvent &&other) noexcept { *this = std::move(other); }
 
 CudaEvent &CudaEvent::operator=(CudaEvent &&other) noexcept {

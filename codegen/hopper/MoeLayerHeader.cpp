@@ -34,6 +34,10 @@ typedef struct {
   /* gemm[0]: prefill tiling, gemm[1]: decode tiling (swap-AB). */
   @NAME@_gemm_kernel gemm[2][@UPPER@_GEMMS];
   int sm_count;
+  /* The shared expert runs on `side`, forked from and joined back to the
+     launch's stream with these events. */
+  CUstream side;
+  CUevent fork, join;
 } @NAME@_kernel;
 
 /* Loads every kernel of the layer into the current context. */
@@ -53,6 +57,12 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
   if (status == CUDA_SUCCESS)
     status = cuDeviceGetAttribute(
         &k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+  if (status == CUDA_SUCCESS)
+    status = cuStreamCreate(&k->side, CU_STREAM_NON_BLOCKING);
+  if (status == CUDA_SUCCESS)
+    status = cuEventCreate(&k->fork, CU_EVENT_DISABLE_TIMING);
+  if (status == CUDA_SUCCESS)
+    status = cuEventCreate(&k->join, CU_EVENT_DISABLE_TIMING);
   if (status == CUDA_SUCCESS)
     status = cuModuleLoadData(&k->module, @NAME@_image);
   if (status != CUDA_SUCCESS)
@@ -77,6 +87,9 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
 }
 
 static inline CUresult @NAME@_unload(@NAME@_kernel *k) {
+  cuEventDestroy(k->join);
+  cuEventDestroy(k->fork);
+  cuStreamDestroy(k->side);
   return cuModuleUnload(k->module);
 }
 
@@ -219,8 +232,6 @@ static inline CUresult @NAME@_route_tokens(const @NAME@_kernel *k,
   int align = @NAME@_routed_decode(m) ? @UPPER@_DECODE_ROW_ALIGN
                                       : @UPPER@_ROW_ALIGN;
   CUresult status = cuMemsetD32Async(w->counts, 0, @UPPER@_EXPERTS, stream);
-  if (status == CUDA_SUCCESS)
-    status = cuMemsetD32Async(w->tokens, t, 1, stream);
   if (status == CUDA_SUCCESS) {
     void *p[] = {&x, &router, &w->expert, &w->score,
                  &w->counts, &m};
@@ -324,8 +335,10 @@ static inline CUresult @NAME@_shared_expert(
    it). Top-1 routing: the expert's input is x * sigmoid(router logit),
    quantized to FP8 per token (rounded to bf16 in a bf16 layer). workspace: @NAME@_workspace_bytes(tokens)
    device bytes, 256-byte aligned. The token count picks the prefill or
-   decode GEMMs. Everything is queued on `stream`: no host
-   synchronization, so the sequence can be captured in a CUDA graph. */
+   decode GEMMs. Everything is queued on `stream` and, for the shared
+   expert (which needs only x), on k->side forked from it and joined back
+   before the combine: no host synchronization, so the sequence can be
+   captured in a CUDA graph. One launch at a time per kernel object. */
 static inline CUresult @NAME@_launch(
     const @NAME@_kernel *k, CUdeviceptr x, CUdeviceptr router,
     CUdeviceptr w13, CUdeviceptr w13_scale, CUdeviceptr w2,
@@ -339,13 +352,24 @@ static inline CUresult @NAME@_launch(
   if (tokens <= 0 || (workspace & 255) != 0 || ((x | w13 | w2) & 15) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   w = @NAME@_carve(workspace, tokens);
-  status = @NAME@_route_tokens(k, &w, x, router, m, stream);
+  /* The row count the quantizers read, before the fork. */
+  status = cuMemsetD32Async(w.tokens, (unsigned)tokens, 1, stream);
+  if (status == CUDA_SUCCESS)
+    status = cuEventRecord(k->fork, stream);
+  if (status == CUDA_SUCCESS)
+    status = cuStreamWaitEvent(k->side, k->fork, 0);
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_shared_expert(k, &w, x, shared_w13, shared_w13_scale,
+                                  shared_w2, shared_w2_scale, m, k->side);
+  if (status == CUDA_SUCCESS)
+    status = cuEventRecord(k->join, k->side);
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_route_tokens(k, &w, x, router, m, stream);
   if (status == CUDA_SUCCESS)
     status = @NAME@_routed_experts(k, &w, w13, w13_scale, w2, w2_scale, m,
                                    stream);
   if (status == CUDA_SUCCESS)
-    status = @NAME@_shared_expert(k, &w, x, shared_w13, shared_w13_scale,
-                                  shared_w2, shared_w2_scale, m, stream);
+    status = cuStreamWaitEvent(stream, k->join, 0);
   if (status == CUDA_SUCCESS) {
     void *p[] = {&w.y, &w.s, &w.token_row, &residual, &out, &m};
     status = @NAME@_small(k->combine, (unsigned)m, 64, p, stream);

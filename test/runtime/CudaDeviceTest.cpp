@@ -206,8 +206,9 @@ TEST_F(CudaDeviceTest, CapturesLaunchSequencesIntoGraphs) {
   });
   ASSERT_TRUE(graph.ok()) << graph.status();
   EXPECT_THAT(fake.log(), HasSubstr("cuStreamBeginCapture(mode 1)\n"));
-  EXPECT_THAT(fake.log(), HasSubstr("extra null, captured)\n"
-                                    "cuStreamEndCapture(2 nodes)\n"));
+  EXPECT_THAT(fake.log(),
+              HasSubstr("extra null, captured)\n"
+                        "cuStreamEndCapture(2 nodes, 1 streams)\n"));
   ASSERT_TRUE(graph->launch(*stream).ok());
   EXPECT_THAT(fake.log(), HasSubstr("cuGraphLaunch(2 nodes, stream)"));
   // The instantiated graph remains; the captured one is gone.
@@ -245,6 +246,41 @@ TEST_F(CudaDeviceTest, CaptureFailuresEndTheCapture) {
   graph = gpu->captureGraph(*stream, [] { return absl::OkStatus(); });
   ASSERT_TRUE(graph.ok()) << graph.status();
   EXPECT_EQ(fake.liveObjects(), live + 1);
+}
+
+TEST_F(CudaDeviceTest, CapturesForkedStreamsThatJoinBack) {
+  CudaFunction gemm = kernel("gemm");
+  absl::StatusOr<CudaStream> main = gpu->createStream();
+  absl::StatusOr<CudaStream> side = gpu->createStream();
+  absl::StatusOr<CudaEvent> fork = gpu->createEvent();
+  absl::StatusOr<CudaEvent> join = gpu->createEvent();
+  ASSERT_TRUE(main.ok() && side.ok() && fork.ok() && join.ok());
+  LaunchDims dims;
+  dims.block = {128, 1, 1};
+  auto forked = [&](bool joinBack) {
+    return [&, joinBack] {
+      absl::Status s = fork->record(&*main);
+      if (s.ok())
+        s = side->waitFor(*fork);
+      if (s.ok())
+        s = gpu->launch(gemm, dims, nullptr, &*side);
+      if (s.ok())
+        s = gpu->launch(gemm, dims, nullptr, &*main);
+      if (s.ok())
+        s = join->record(&*side);
+      if (s.ok() && joinBack)
+        s = main->waitFor(*join);
+      return s;
+    };
+  };
+  absl::StatusOr<CudaGraph> graph = gpu->captureGraph(*main, forked(true));
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_THAT(fake.log(), HasSubstr("cuStreamEndCapture(2 nodes, 2 streams)"));
+  // The side stream's launch never joined the origin: the capture fails.
+  graph = gpu->captureGraph(*main, forked(false));
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(std::string(graph.status().message()),
+              HasSubstr("CUDA_ERROR_STREAM_CAPTURE_UNJOINED"));
 }
 
 /// A bf16 [1024][4096] matrix read in 128x64 tiles with 128-byte swizzle.

@@ -29,7 +29,10 @@
 // Stream capture counts the launches and memsets queued on the capturing
 // stream as graph nodes (they do not run) and, as the real driver does,
 // fails what would break the capture: synchronous copies and memsets, work
-// on the default stream, synchronizing the capturing stream.
+// on the default stream, synchronizing the capturing stream; streams join
+// a capture by waiting on an event recorded in it and must be joined back
+// (the origin waits on an event recorded after their last work) before it
+// ends, else CUDA_ERROR_STREAM_CAPTURE_UNJOINED.
 //
 //===----------------------------------------------------------------------===*/
 
@@ -52,25 +55,46 @@ enum {
   INVALID_PTX = 218,
   NOT_FOUND = 500,
   STREAM_CAPTURE_UNSUPPORTED = 900,
+  STREAM_CAPTURE_UNJOINED = 904,
 };
 
-/* The stream being captured (NULL: none) and the nodes captured so far. */
+/* The active capture: its origin stream (NULL: none), joined[0], and the
+   streams that joined it by waiting on an event recorded in it. nodes[i]
+   counts the work captured on joined[i]; joinedAt[i] how much of it the
+   origin has waited for (an unjoined rest fails cuStreamEndCapture). */
+enum { kMaxCaptureStreams = 8 };
 static void *captureStream;
-static int capturedNodes;
+static void *joined[kMaxCaptureStreams];
+static int nodes[kMaxCaptureStreams], joinedAt[kMaxCaptureStreams];
+static int joinedCount, capturedNodes;
+
+static int captureIndex(void *stream) {
+  for (int i = 0; captureStream && i < joinedCount; ++i)
+    if (joined[i] == stream)
+      return i;
+  return -1;
+}
 
 /* Work queued on `stream` while a capture is active: a capture node, or an
-   error when it is outside the captured stream (the default stream, or a
-   synchronous call: stream == NULL). */
+   error when it is outside the capture (the default stream, a stream that
+   did not join, or a synchronous call: stream == NULL). */
 static CUresult captureCheck(void *stream, int *captured) {
+  int index = captureIndex(stream);
   *captured = 0;
   if (!captureStream)
     return SUCCESS;
-  if (stream != captureStream)
+  if (index < 0)
     return STREAM_CAPTURE_UNSUPPORTED;
+  ++nodes[index];
   ++capturedNodes;
   *captured = 1;
   return SUCCESS;
 }
+
+/* An event: where it was last recorded inside a capture, if it was. */
+typedef struct {
+  int captured, index, nodes;
+} Event;
 
 /* cuda.h's launch structures, as the runtime passes them. */
 typedef struct {
@@ -150,6 +174,9 @@ static const char *errorName(CUresult r, int wantString) {
   case STREAM_CAPTURE_UNSUPPORTED:
     return wantString ? "operation not permitted when stream is capturing"
                       : "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+  case STREAM_CAPTURE_UNJOINED:
+    return wantString ? "capture was not joined back to the origin stream"
+                      : "CUDA_ERROR_STREAM_CAPTURE_UNJOINED";
   default:
     return NULL;
   }
@@ -392,8 +419,7 @@ EXPORT CUresult cuStreamCreate(void **stream, unsigned flags) {
 
 EXPORT CUresult cuStreamSynchronize(void *stream) {
   logCall("cuStreamSynchronize");
-  return captureStream && stream == captureStream ? STREAM_CAPTURE_UNSUPPORTED
-                                                  : SUCCESS;
+  return captureIndex(stream) >= 0 ? STREAM_CAPTURE_UNSUPPORTED : SUCCESS;
 }
 
 EXPORT CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
@@ -401,20 +427,51 @@ EXPORT CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
   if (!stream || captureStream || mode < 0 || mode > 2)
     return INVALID_VALUE;
   captureStream = stream;
+  joined[0] = stream;
+  nodes[0] = joinedAt[0] = 0;
+  joinedCount = 1;
   capturedNodes = 0;
+  return SUCCESS;
+}
+
+/* A forked stream joins the capture when it waits on an event recorded in
+   it; the origin waiting on an event recorded on a joined stream joins
+   that stream's work up to the record. */
+EXPORT CUresult cuStreamWaitEvent(void *stream, void *event, unsigned flags) {
+  Event *e = (Event *)event;
+  int index = captureIndex(stream);
+  logCall("cuStreamWaitEvent(%u)", flags);
+  if (!captureStream || !e->captured)
+    return SUCCESS;
+  if (index < 0) {
+    if (joinedCount == kMaxCaptureStreams)
+      return INVALID_VALUE;
+    index = joinedCount++;
+    joined[index] = stream;
+    nodes[index] = joinedAt[index] = 0;
+  }
+  if (index == 0 && e->nodes > joinedAt[e->index])
+    joinedAt[e->index] = e->nodes;
   return SUCCESS;
 }
 
 /* A graph is the number of nodes captured into it. */
 EXPORT CUresult cuStreamEndCapture(void *stream, void **graph) {
-  int *nodes;
+  int *count, i;
   if (!captureStream || stream != captureStream)
     return INVALID_VALUE;
   captureStream = NULL;
-  logCall("cuStreamEndCapture(%d nodes)", capturedNodes);
-  nodes = malloc(sizeof(int));
-  *nodes = capturedNodes;
-  *graph = nodes;
+  for (i = 1; i < joinedCount; ++i)
+    if (nodes[i] > joinedAt[i]) {
+      logCall("cuStreamEndCapture: stream %d has %d unjoined nodes", i,
+              nodes[i] - joinedAt[i]);
+      return STREAM_CAPTURE_UNJOINED;
+    }
+  logCall("cuStreamEndCapture(%d nodes, %d streams)", capturedNodes,
+          joinedCount);
+  count = malloc(sizeof(int));
+  *count = capturedNodes;
+  *graph = count;
   ++liveObjects;
   return SUCCESS;
 }
@@ -432,7 +489,8 @@ EXPORT CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
 EXPORT CUresult cuGraphLaunch(void *exec, void *stream) {
   logCall("cuGraphLaunch(%d nodes, %s)", *(int *)exec,
           stream ? "stream" : "default");
-  return captureStream ? STREAM_CAPTURE_UNSUPPORTED : SUCCESS;
+  return captureStream && captureIndex(stream) < 0 ? STREAM_CAPTURE_UNSUPPORTED
+                                                   : SUCCESS;
 }
 
 EXPORT CUresult cuGraphExecDestroy(void *exec) { return deleteObject(exec); }
@@ -445,12 +503,20 @@ EXPORT CUresult cuStreamDestroy_v2(void *stream) {
 
 EXPORT CUresult cuEventCreate(void **event, unsigned flags) {
   logCall("cuEventCreate(%u)", flags);
-  return newObject(event);
+  *event = calloc(1, sizeof(Event));
+  ++liveObjects;
+  return SUCCESS;
 }
 
 EXPORT CUresult cuEventRecord(void *event, void *stream) {
-  (void)event;
+  Event *e = (Event *)event;
+  int index = captureIndex(stream);
   logCall("cuEventRecord(%s)", stream ? "stream" : "default");
+  e->captured = index >= 0;
+  if (index >= 0) {
+    e->index = index;
+    e->nodes = nodes[index];
+  }
   return SUCCESS;
 }
 

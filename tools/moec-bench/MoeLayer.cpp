@@ -177,9 +177,23 @@ private:
   }
   CudaFunction route, offsets, dispatch, combine, quantizeInter, quantizeHidden;
   LayerBuffers b;
+  /// The shared expert's stream, forked from and joined back to the
+  /// launch's, as the generated header does.
+  std::optional<runtime::CudaStream> side;
+  std::optional<runtime::CudaEvent> fork, join;
 };
 
 absl::Status LayerRun::load(const std::string &path) {
+  absl::StatusOr<runtime::CudaStream> sideStream = device.createStream();
+  absl::StatusOr<runtime::CudaEvent> forkEvent = device.createEvent();
+  absl::StatusOr<runtime::CudaEvent> joinEvent = device.createEvent();
+  for (const absl::Status &s :
+       {sideStream.status(), forkEvent.status(), joinEvent.status()})
+    if (!s.ok())
+      return s;
+  side.emplace(*std::move(sideStream));
+  fork.emplace(*std::move(forkEvent));
+  join.emplace(*std::move(joinEvent));
   absl::StatusOr<std::string> image = readKernelImage(path);
   if (!image.ok())
     return image.status();
@@ -307,7 +321,6 @@ absl::Status LayerRun::enqueueRouting(const runtime::CudaStream &stream) {
       static_cast<uint32_t>(std::max<int64_t>(4 * desc.experts, 64));
   return runSteps({
       [&] { return b.counts.fillWordsAsync(0, desc.experts, &stream); },
-      [&] { return b.tokens.fillWordsAsync(t, 1, &stream); },
       [&] {
         return small(route, t, routeSmem,
                      {&x, &router, &expert, &score, &counts, &t}, stream);
@@ -406,9 +419,15 @@ absl::Status LayerRun::enqueue(const runtime::CudaStream &stream) {
                     row = b.tokenRow.address(), residual = 0,
                     out = b.out.address();
   return runSteps({
+      // The quantizers' row count, before the fork.
+      [&] { return b.tokens.fillWordsAsync(t, 1, &stream); },
+      [&] { return fork->record(&stream); },
+      [&] { return side->waitFor(*fork); },
+      [&] { return enqueueSharedExpert(*side); },
+      [&] { return join->record(&*side); },
       [&] { return enqueueRouting(stream); },
       [&] { return enqueueRoutedExperts(stream); },
-      [&] { return enqueueSharedExpert(stream); },
+      [&] { return stream.waitFor(*join); },
       [&] {
         return small(combine, t, 64, {&y, &s, &row, &residual, &out, &t},
                      stream);
