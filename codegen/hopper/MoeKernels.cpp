@@ -16,6 +16,9 @@ namespace {
 
 /// e4m3's largest finite value: scale = amax / 448.
 constexpr float kE4m3Max = 448.0f;
+/// bf16 elements per 16-byte access of the row kernels (rows are multiples
+/// of 16 elements, so every access is aligned).
+constexpr int64_t kVector = 8;
 
 class MoeKernelBuilder : public KernelBuilderBase {
 public:
@@ -35,6 +38,14 @@ private:
   Value warpReduce(Value v, bool max);
   Value blockReduceMax(Value v);
   Value loadBf16AsF32(Value base, Value index);
+  /// base[index .. index + 8) as f32, in one 16-byte load.
+  SmallVector<Value, kVector> loadBf16x8(Value base, Value index);
+  /// Rounds 8 f32 values to bf16 and stores them in one 16-byte store.
+  void storeBf16x8(ArrayRef<Value> values, Value base, Value index);
+  /// A loop over a row of `width` elements in 16-byte chunks: every thread
+  /// takes chunk tid, tid + threads, ...; `body` gets the chunk's first
+  /// element.
+  void forEachChunk(int64_t width, llvm::function_ref<void(Value)> body);
   void quantizeRow(Value src, Value srcRow, Value multiplier, Value dst,
                    Value dstRow, Value scaleOut, int64_t width);
   void scaleRowToBf16(Value src, Value srcRow, Value multiplier, Value dst,
@@ -86,20 +97,57 @@ Value MoeKernelBuilder::loadBf16AsF32(Value base, Value index) {
   return arith::ExtFOp::create(b, f32, loadGlobal(bf16, base, index));
 }
 
+SmallVector<Value, kVector> MoeKernelBuilder::loadBf16x8(Value base,
+                                                         Value index) {
+  auto type = VectorType::get({kVector}, bf16);
+  Value chunk = LLVM::LoadOp::create(b, type, globalAt(bf16, base, index),
+                                     /*alignment=*/16);
+  SmallVector<Value, kVector> values;
+  for (int64_t i = 0; i < kVector; ++i)
+    values.push_back(arith::ExtFOp::create(
+        b, f32, Value(LLVM::ExtractElementOp::create(b, chunk, c32(i)))));
+  return values;
+}
+
+void MoeKernelBuilder::storeBf16x8(ArrayRef<Value> values, Value base,
+                                   Value index) {
+  auto type = VectorType::get({kVector}, bf16);
+  Value chunk = LLVM::UndefOp::create(b, type);
+  for (auto [i, v] : llvm::enumerate(values))
+    chunk = LLVM::InsertElementOp::create(
+        b, chunk, arith::TruncFOp::create(b, bf16, v), c32(i));
+  LLVM::StoreOp::create(b, chunk, globalAt(bf16, base, index),
+                        /*alignment=*/16);
+}
+
+void MoeKernelBuilder::forEachChunk(int64_t width,
+                                    llvm::function_ref<void(Value)> body) {
+  assert(width % kVector == 0 && "rows are whole 16-byte chunks");
+  forLoop(mul(tid, c32(kVector)), c32(width), c32(kVector * kMoeKernelThreads),
+          {}, [&](Value j, ValueRange) -> SmallVector<Value> {
+            body(j);
+            return {};
+          });
+}
+
 /// dst[dstRow] = e4m3(src[srcRow] * multiplier / scale) with scale = amax /
 /// 448 of the scaled row (1 for an all-zero row); scaleOut[dstRow] = scale.
+/// 16-byte loads, 8-byte stores; the second pass re-reads the row (L1/L2).
 void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
                                    Value dst, Value dstRow, Value scaleOut,
                                    int64_t width) {
   Value srcBase = mul(srcRow, c32(width));
-  SmallVector<Value> amax =
-      forLoop(tid, c32(width), c32(kMoeKernelThreads), {f32c(0.0f)},
-              [&](Value j, ValueRange acc) -> SmallVector<Value> {
-                Value v = arith::MulFOp::create(
-                    b, loadBf16AsF32(src, add(srcBase, j)), multiplier);
-                return {arith::MaxNumFOp::create(
-                    b, acc[0], LLVM::FAbsOp::create(b, f32, v))};
-              });
+  SmallVector<Value> amax = forLoop(
+      mul(tid, c32(kVector)), c32(width), c32(kVector * kMoeKernelThreads),
+      {f32c(0.0f)}, [&](Value j, ValueRange acc) -> SmallVector<Value> {
+        Value result = acc[0];
+        for (Value v : loadBf16x8(src, add(srcBase, j)))
+          result = arith::MaxNumFOp::create(
+              b, result,
+              LLVM::FAbsOp::create(b, f32,
+                                   arith::MulFOp::create(b, v, multiplier)));
+        return {result};
+      });
   Value rowMax = blockReduceMax(amax[0]);
   Value positive =
       arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, rowMax, f32c(0.0f));
@@ -109,22 +157,23 @@ void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
   Value inverse = arith::DivFOp::create(b, f32c(1.0f), scale);
   Value factor = arith::MulFOp::create(b, multiplier, inverse);
   Value dstBase = mul(dstRow, c32(width));
-  // Pairs: cvt.rn.satfinite.e4m3x2.f32 puts its first operand in the high
-  // byte, so the element at the higher address goes first.
-  forLoop(mul(tid, c32(2)), c32(width), c32(2 * kMoeKernelThreads), {},
-          [&](Value j, ValueRange) -> SmallVector<Value> {
-            Value v0 = arith::MulFOp::create(
-                b, loadBf16AsF32(src, add(srcBase, j)), factor);
-            Value v1 = arith::MulFOp::create(
-                b, loadBf16AsF32(src, add(srcBase, add(j, c32(1)))), factor);
-            Value packed = NVVM::ConvertF32x2ToF8x2Op::create(
-                b, i16, v1, v0, NVVM::FPRoundingMode::RN,
-                NVVM::SaturationMode::SATFINITE, /*relu=*/false,
-                b.getType<Float8E4M3FNType>());
-            Value address = globalAt(i8, dst, add(dstBase, j));
-            LLVM::StoreOp::create(b, packed, address, /*alignment=*/2);
-            return {};
-          });
+  auto pairsType = VectorType::get({kVector / 2}, i16);
+  forEachChunk(width, [&](Value j) {
+    SmallVector<Value, kVector> v = loadBf16x8(src, add(srcBase, j));
+    Value pairs = LLVM::UndefOp::create(b, pairsType);
+    // cvt.rn.satfinite.e4m3x2.f32 puts its first operand in the high
+    // byte, so the element at the higher address goes first.
+    for (int64_t p = 0; p < kVector / 2; ++p) {
+      Value packed = NVVM::ConvertF32x2ToF8x2Op::create(
+          b, i16, arith::MulFOp::create(b, v[2 * p + 1], factor),
+          arith::MulFOp::create(b, v[2 * p], factor), NVVM::FPRoundingMode::RN,
+          NVVM::SaturationMode::SATFINITE, /*relu=*/false,
+          b.getType<Float8E4M3FNType>());
+      pairs = LLVM::InsertElementOp::create(b, pairs, packed, c32(p));
+    }
+    LLVM::StoreOp::create(b, pairs, globalAt(i8, dst, add(dstBase, j)),
+                          /*alignment=*/8);
+  });
   ifThen(eq(tid, 0), [&] { storeGlobal(scale, scaleOut, dstRow); });
 }
 
@@ -134,14 +183,12 @@ void MoeKernelBuilder::scaleRowToBf16(Value src, Value srcRow, Value multiplier,
                                       Value dst, Value dstRow, int64_t width) {
   Value srcBase = mul(srcRow, c32(width));
   Value dstBase = mul(dstRow, c32(width));
-  forLoop(tid, c32(width), c32(kMoeKernelThreads), {},
-          [&](Value j, ValueRange) -> SmallVector<Value> {
-            Value v = arith::MulFOp::create(
-                b, loadBf16AsF32(src, add(srcBase, j)), multiplier);
-            storeGlobal(arith::TruncFOp::create(b, bf16, v), dst,
-                        add(dstBase, j));
-            return {};
-          });
+  forEachChunk(width, [&](Value j) {
+    SmallVector<Value, kVector> v = loadBf16x8(src, add(srcBase, j));
+    for (Value &x : v)
+      x = arith::MulFOp::create(b, x, multiplier);
+    storeBf16x8(v, dst, add(dstBase, j));
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -309,21 +356,25 @@ void MoeKernelBuilder::buildCombine(const MoeRoutingSpec &spec) {
   Value yBase = mul(loadGlobal(i32, tokenRow, token), c32(spec.hidden));
   Value base = mul(token, c32(spec.hidden));
   auto emitLoop = [&](bool addResidual) {
-    forLoop(tid, c32(spec.hidden), c32(kMoeKernelThreads), {},
-            [&](Value h, ValueRange) -> SmallVector<Value> {
-              Value at = add(base, h);
-              Value sum = arith::TruncFOp::create(
-                  b, bf16,
-                  arith::AddFOp::create(b, loadBf16AsF32(y, add(yBase, h)),
-                                        loadBf16AsF32(shared, at)));
-              if (addResidual)
-                sum = arith::TruncFOp::create(
-                    b, bf16,
-                    arith::AddFOp::create(b, arith::ExtFOp::create(b, f32, sum),
-                                          loadBf16AsF32(residual, at)));
-              storeGlobal(sum, out, at);
-              return {};
-            });
+    forEachChunk(spec.hidden, [&](Value h) {
+      SmallVector<Value, kVector> ys = loadBf16x8(y, add(yBase, h));
+      SmallVector<Value, kVector> ss = loadBf16x8(shared, add(base, h));
+      SmallVector<Value, kVector> rs;
+      if (addResidual)
+        rs = loadBf16x8(residual, add(base, h));
+      SmallVector<Value, kVector> sums;
+      for (int64_t i = 0; i < kVector; ++i) {
+        Value sum = arith::AddFOp::create(b, ys[i], ss[i]);
+        if (addResidual)
+          sum = arith::AddFOp::create(
+              b,
+              arith::ExtFOp::create(
+                  b, f32, Value(arith::TruncFOp::create(b, bf16, sum))),
+              rs[i]);
+        sums.push_back(sum);
+      }
+      storeBf16x8(sums, out, add(base, h));
+    });
   };
   Value null = LLVM::ZeroOp::create(b, globalPtr);
   Value hasResidual =

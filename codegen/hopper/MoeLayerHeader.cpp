@@ -333,7 +333,9 @@ static inline CUresult @NAME@_shared_expert(
    residual bf16[T][H] or 0 (the decoder layer's residual add, fused into
    the combine; each sum is rounded to bf16 as the unfused layer rounds
    it). Top-1 routing: the expert's input is x * sigmoid(router logit),
-   quantized to FP8 per token (rounded to bf16 in a bf16 layer). workspace: @NAME@_workspace_bytes(tokens)
+   quantized to FP8 per token (rounded to bf16 in a bf16 layer). x, the
+   weights, residual and out are 16-byte aligned (else
+   CUDA_ERROR_INVALID_VALUE). workspace: @NAME@_workspace_bytes(tokens)
    device bytes, 256-byte aligned. The token count picks the prefill or
    decode GEMMs. Everything is queued on `stream` and, for the shared
    expert (which needs only x), on k->side forked from it and joined back
@@ -349,7 +351,9 @@ static inline CUresult @NAME@_launch(
   @NAME@_workspace w;
   CUresult status;
   int m = tokens;
-  if (tokens <= 0 || (workspace & 255) != 0 || ((x | w13 | w2) & 15) != 0)
+  /* TMA and the row kernels' 16-byte accesses need aligned rows. */
+  if (tokens <= 0 || (workspace & 255) != 0 ||
+      ((x | w13 | w2 | shared_w13 | shared_w2 | residual | out) & 15) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   w = @NAME@_carve(workspace, tokens);
   /* The row count the quantizers read, before the fork. */
