@@ -37,7 +37,6 @@ private:
 
   Value warpReduce(Value v, bool max);
   Value blockReduceMax(Value v);
-  Value loadBf16AsF32(Value base, Value index);
   /// base[index .. index + 8) as f32, in one 16-byte load.
   SmallVector<Value, kVector> loadBf16x8(Value base, Value index);
   /// Rounds 8 f32 values to bf16 and stores them in one 16-byte store.
@@ -91,10 +90,6 @@ Value MoeKernelBuilder::blockReduceMax(Value v) {
   // The slots are reused by the next reduction.
   NVVM::Barrier0Op::create(b);
   return result;
-}
-
-Value MoeKernelBuilder::loadBf16AsF32(Value base, Value index) {
-  return arith::ExtFOp::create(b, f32, loadGlobal(bf16, base, index));
 }
 
 SmallVector<Value, kVector> MoeKernelBuilder::loadBf16x8(Value base,
@@ -210,12 +205,19 @@ void MoeKernelBuilder::buildRoute(const MoeRoutingSpec &spec) {
   forLoop(div(tid, 32), c32(spec.experts), c32(kMoeKernelThreads / 32), {},
           [&](Value e, ValueRange) -> SmallVector<Value> {
             Value wBase = mul(e, c32(spec.hidden));
+            // Each lane takes 16-byte chunks of the row and the weights.
             SmallVector<Value> partial =
-                forLoop(lane, c32(spec.hidden), c32(32), {f32c(0.0f)},
+                forLoop(mul(lane, c32(kVector)), c32(spec.hidden),
+                        c32(32 * kVector), {f32c(0.0f)},
                         [&](Value h, ValueRange acc) -> SmallVector<Value> {
-                          Value xv = loadBf16AsF32(x, add(xBase, h));
-                          Value wv = loadBf16AsF32(router, add(wBase, h));
-                          return {LLVM::FMAOp::create(b, xv, wv, acc[0])};
+                          SmallVector<Value, kVector> xs =
+                              loadBf16x8(x, add(xBase, h));
+                          SmallVector<Value, kVector> ws =
+                              loadBf16x8(router, add(wBase, h));
+                          Value sum = acc[0];
+                          for (int64_t i = 0; i < kVector; ++i)
+                            sum = LLVM::FMAOp::create(b, xs[i], ws[i], sum);
+                          return {sum};
                         });
             Value logit = warpReduce(partial[0], /*max=*/false);
             ifThen(eq(lane, 0), [&] {
