@@ -494,6 +494,33 @@ def _silu32(x):
         return (x / (np.float32(1) + np.exp(-x))).astype(np.float32)
 
 
+def check_swiglu_sources(where, what, stored, rows, cols, half_n, positions, sources, up):
+    """Every stored C[rows, cols] must come from a gate register holding (its
+    position, B row col) and an up register holding (its position, B row I + col):
+    positions = (gate, up, expected) per register, as `what` (an accumulator row, or
+    a token with swap-AB); sources = the B rows the gate and up registers hold."""
+    g_pos, u_pos, expected = positions
+    g_src, u_src = sources
+    bad = stored & ((g_pos != expected) | (u_pos != expected) | (g_src != cols) |
+                    (u_src != half_n + cols))
+    if not bad.any():
+        return
+    t, r = np.argwhere(bad)[0]
+    if g_pos[t, r] != expected[t, r] or u_pos[t, r] != expected[t, r]:
+        why = "a register holds another %s" % what.split()[-1]
+    elif g_src[t, r] >= half_n:
+        why = "garbage: gate B row >= I = %d" % half_n
+    else:
+        why = "wrong B rows"
+    raise ModelError("epilogue of %s: thread %d stores C[%d, %d] from gate reg %d "
+                     "(%s %d, B row %d) and up reg %d (%s %d, B row %d), expected %s %d "
+                     "and B rows %d, %d (%s)"
+                     % (where, t, rows[t, r], cols[t, r], r, what, g_pos[t, r],
+                        g_src[t, r], up[r], what, u_pos[t, r], u_src[t, r],
+                        what.split()[-1], expected[t, r], cols[t, r],
+                        half_n + cols[t, r], why))
+
+
 class TiledGemm:
     """One launch of the dense kernel: operands, output, and the per-CTA agents.
 
@@ -775,22 +802,8 @@ class TiledGemm:
                                                           (gate_src < 0)))
         g_row, u_row = self.hw_rows[:, :q], self.hw_rows[:, up]
         g_src, u_src = b_src[self.hw_cols[:, :q]], b_src[self.hw_cols[:, up]]
-        bad = stored & ((g_row != local) | (u_row != local) | (g_src != cols) |
-                        (u_src != half_n + cols))
-        if bad.any():
-            t, r = np.argwhere(bad)[0]
-            if g_row[t, r] != local[t, r] or u_row[t, r] != local[t, r]:
-                why = "a register holds another row"
-            elif g_src[t, r] >= half_n:
-                why = "garbage: gate B row >= I = %d" % half_n
-            else:
-                why = "wrong B rows"
-            raise ModelError("epilogue of %s: thread %d stores C[%d, %d] from gate reg %d "
-                             "(accumulator row %d, B row %d) and up reg %d (accumulator row "
-                             "%d, B row %d), expected row %d and B rows %d, %d (%s)"
-                             % (where, t, rows[t, r], cols[t, r], r, g_row[t, r],
-                                g_src[t, r], up[r], u_row[t, r], u_src[t, r], local[t, r],
-                                cols[t, r], half_n + cols[t, r], why))
+        check_swiglu_sources(where, "accumulator row", stored, rows, cols, half_n,
+                             (g_row, u_row, local), (g_src, u_src), up)
         g, u = total[:, :q], total[:, up]
         if self.prec == "fp8-rowwise":
             sa = _scale_at(self.sa, "scale_a", rows)

@@ -14,7 +14,7 @@ accumulator shape, the wgmma steps, the FP8 promotion and the epilogue."""
 import numpy as np
 
 from gemm_model_core import (GroupedGemm, ModelError, TiledGemm, WGMMA_M, _scale_at,
-                             _silu32)
+                             _silu32, check_swiglu_sources)
 
 
 class SwapAB:
@@ -160,22 +160,8 @@ class SwapAB:
         u_tok = mb * self.tm + self.hw_cols[:, up]
         g_src = b_src[self.hw_rows]
         u_src = b_src[self.box_n + self.hw_rows[:, up]]
-        bad = stored & ((g_tok != rows) | (u_tok != rows) | (g_src != cols) |
-                        (u_src != half_n + cols))
-        if bad.any():
-            t, r = np.argwhere(bad)[0]
-            if g_tok[t, r] != rows[t, r] or u_tok[t, r] != rows[t, r]:
-                why = "a register holds another token"
-            elif g_src[t, r] >= half_n:
-                why = "garbage: gate B row >= I = %d" % half_n
-            else:
-                why = "wrong B rows"
-            raise ModelError("epilogue of %s: thread %d stores C[%d, %d] from gate reg %d "
-                             "(token %d, B row %d) and up reg %d (token %d, B row %d), "
-                             "expected token %d and B rows %d, %d (%s)"
-                             % (where, t, rows[t, r], cols[t, r], r, g_tok[t, r],
-                                g_src[t, r], up[r], u_tok[t, r], u_src[t, r], rows[t, r],
-                                cols[t, r], half_n + cols[t, r], why))
+        check_swiglu_sources(where, "token", stored, rows, cols, half_n,
+                             (g_tok, u_tok, rows), (g_src, u_src), up)
         g, u = total[0], total[1][:, up]
         if self.prec == "fp8-rowwise":
             sa = _scale_at(self.sa, "scale_a", self._token_scale_rows(mb, rows))
