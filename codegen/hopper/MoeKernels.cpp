@@ -283,12 +283,15 @@ void MoeKernelBuilder::zeroPadding(const MoeRoutingSpec &spec, Value expert,
   Value start =
       add(loadGlobal(i32, offsets, expert), loadGlobal(i32, counts, expert));
   Value end = loadGlobal(i32, offsets, add(expert, c32(1)));
-  Type element = spec.fp8 ? i8 : i16;
-  Value zero = arith::ConstantIntOp::create(b, element, 0);
-  forLoop(add(mul(start, c32(spec.hidden)), tid), mul(end, c32(spec.hidden)),
+  // 16-byte stores: a row of H elements is a whole number of chunks.
+  int64_t chunksPerRow = spec.hidden * (spec.fp8 ? 1 : 2) / 16;
+  auto chunkType = VectorType::get({4}, i32);
+  Value zero = LLVM::ZeroOp::create(b, chunkType);
+  forLoop(add(mul(start, c32(chunksPerRow)), tid), mul(end, c32(chunksPerRow)),
           c32(kMoeKernelThreads), {},
           [&](Value i, ValueRange) -> SmallVector<Value> {
-            storeGlobal(zero, rows, i);
+            LLVM::StoreOp::create(b, zero, globalAt(chunkType, rows, i),
+                                  /*alignment=*/16);
             return {};
           });
   if (!spec.fp8)
