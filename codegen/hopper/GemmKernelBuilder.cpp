@@ -22,6 +22,10 @@
 // keeps about 14 bits). The epilogue applies row-wise scales and the
 // activation and stores bf16 pairs straight from the wgmma fragment.
 //
+// The swap-AB (decode) variant has one consumer whose wgmma A operand is
+// a 64-row part of the weight tile and B operand the tile's few tokens:
+// one accumulator per part, tokens along the fragment's columns.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/hopper/GemmKernelBuilderImpl.h"
