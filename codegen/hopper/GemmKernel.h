@@ -30,7 +30,9 @@
 // warpgroup issues m64 x n(tileM) wgmma with 64 weight rows on M and the
 // tile's tileM token rows on N, one accumulator per 64-row part of the B
 // tile (SwiGLU: part 0 gate, part 1 up), and stores C element by element.
-// The ABI, tile order and TMA boxes are the same.
+// The ABI, tile order and TMA boxes are the same. With `rowAmax` the
+// kernel takes `uint32 *row_amax` last and atomically maxes each output
+// row's largest |value| (as stored, bf16) into it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +83,11 @@ struct GemmKernelSpec {
   int64_t experts = 0;
   /// Weight rows on wgmma's M, tokens (tileM) on its N.
   bool swapAB = false;
+  /// Also reduce each output row's largest |bf16 value| into a seventh
+  /// argument, `uint32 row_amax[rows]` (float bits, atomic max; zeroed by
+  /// the caller): the FP8 re-quantization of the output then needs one
+  /// pass instead of two.
+  bool rowAmax = false;
   /// Scale block size along K and N for fp8-block.
   static constexpr int64_t kScaleBlock = 128;
   /// Persistent CTAs at most (H100/H200 SMs); the launcher may use fewer.

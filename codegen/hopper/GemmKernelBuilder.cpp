@@ -74,10 +74,12 @@ Value GemmKernelBuilder::emptyBarrier(Value stage) {
 //===----------------------------------------------------------------------===//
 
 LLVM::LLVMFuncOp GemmKernelBuilder::createFunction() {
-  SmallVector<Type, kNumArgs> argTypes(kNumArgs);
+  SmallVector<Type, 8> argTypes(spec.rowAmax ? kRowAmax + 1 : kRowAmax);
   argTypes[kTmapA] = argTypes[kTmapB] = genericPtr;
   argTypes[kC] = argTypes[kScaleA] = argTypes[kScaleB] = globalPtr;
   argTypes[kM] = spec.isGrouped() ? Type(globalPtr) : Type(i32);
+  if (spec.rowAmax)
+    argTypes[kRowAmax] = globalPtr;
   LLVM::LLVMFuncOp func = createKernel(spec.name, argTypes, spec.threads());
   // TMA descriptors are by-value grid_constant parameters: no copy to
   // global memory and no proxy fence per launch (hopper-notes.md).

@@ -24,7 +24,7 @@ inline constexpr int64_t kRowBytes = 128;
 
 /// The kernel arguments, in ABI order. The last is the row count (dense)
 /// or the device array of expert row offsets (grouped).
-enum KernelArg { kTmapA, kTmapB, kC, kScaleA, kScaleB, kM, kNumArgs };
+enum KernelArg { kTmapA, kTmapB, kC, kScaleA, kScaleB, kM, kRowAmax };
 inline constexpr KernelArg kOffsets = kM;
 
 /// Where an output tile lies: its row and column blocks and, for grouped
@@ -80,6 +80,14 @@ private:
                     Value rowScale, Value bScaleBase);
   void storePair(Value row, Value col, Value v0, Value v1);
   void storeOne(Value row, Value col, Value v);
+  /// max(runningMax, |bf16(v)|) when `col` is inside the output, else
+  /// runningMax: the row maximum the row_amax output reduces.
+  Value maxStored(Value runningMax, Value v, Value col);
+  /// Lanes whose fragments share a row (token) combine their maxima with
+  /// butterfly shuffles over `laneMasks`; the lanes in `leaders` then
+  /// atomically max it into row_amax[row] (row < m).
+  void publishRowMax(Value rowMax, Value row, ArrayRef<int64_t> laneMasks,
+                     Value leader);
   /// The row of the swapped fragment's register `reg` inside the tile: a
   /// token (its column in the wgmma accumulator).
   Value swapTokenRow(Value mBlock, int64_t reg);
@@ -88,7 +96,7 @@ private:
   Type accType;
 
   // Values of the kernel body.
-  SmallVector<Value, kNumArgs> args;
+  SmallVector<Value, 8> args;
   Value tid, m, mBlocks, numTiles;
   // Consumer thread position: the first row of its wgmma fragment inside
   // the tile (swapAB: inside a 64-row part) and its first column inside

@@ -14,6 +14,7 @@
 #include "codegen/hopper/GemmKernelBuilderImpl.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 using namespace mlir;
 using namespace mlir::moec;
@@ -218,6 +219,7 @@ void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
   // With SwiGLU the up value of register r sits tileN / 4 registers later
   // (tileN / 2 columns to the right) in the same thread.
   int64_t outputRegs = spec.isSwiGlu() ? spec.tileN / 4 : spec.tileN / 2;
+  Value rowMax[2] = {f32c(0.0f), f32c(0.0f)};
   for (int64_t reg = 0; reg < outputRegs; reg += 2) {
     int half = (reg >> 1) & 1;
     Value col = add(colBase, c32(8 * (reg >> 2)));
@@ -231,9 +233,45 @@ void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
             arith::MulFOp::create(b, v[j],
                                   scaledValue(acc, reg + j + outputRegs, column,
                                               1, rowScales[half], bScaleBase));
+      if (spec.rowAmax)
+        rowMax[half] = maxStored(rowMax[half], v[j], column);
     }
     storePair(rows[half], col, v[0], v[1]);
   }
+  if (!spec.rowAmax)
+    return;
+  // The 4 lanes of a quad hold the same two rows.
+  Value leader = eq(rem(rem(tid, 32), 4), 0);
+  for (int half = 0; half < 2; ++half)
+    publishRowMax(rowMax[half], rows[half], {1, 2}, leader);
+}
+
+Value GemmKernelBuilder::maxStored(Value runningMax, Value v, Value col) {
+  Value stored = arith::ExtFOp::create(
+      b, f32, Value(arith::TruncFOp::create(b, b.getBF16Type(), v)));
+  Value magnitude = LLVM::FAbsOp::create(b, f32, stored);
+  Value inside = ult(col, c32(spec.outputN()));
+  return arith::MaxNumFOp::create(
+      b, runningMax, arith::SelectOp::create(b, inside, magnitude, f32c(0.0f)));
+}
+
+void GemmKernelBuilder::publishRowMax(Value rowMax, Value row,
+                                      ArrayRef<int64_t> laneMasks,
+                                      Value leader) {
+  for (int64_t mask : laneMasks) {
+    Value other =
+        NVVM::ShflOp::create(b, f32, c32(-1), rowMax, c32(mask), c32(0x1f),
+                             NVVM::ShflKind::bfly, UnitAttr());
+    rowMax = arith::MaxNumFOp::create(b, rowMax, other);
+  }
+  // Non-negative floats order like their bits: an unsigned max of the bits.
+  Value bits = arith::BitcastOp::create(b, i32, rowMax);
+  ifThen(arith::AndIOp::create(b, leader, ult(row, m)), [&] {
+    Value address =
+        LLVM::GEPOp::create(b, globalPtr, i32, args[kRowAmax], ValueRange{row});
+    LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::umax, address, bits,
+                              LLVM::AtomicOrdering::monotonic);
+  });
 }
 
 /// Stores output column `col` of `row` as one bf16, within bounds.
@@ -259,9 +297,13 @@ void GemmKernelBuilder::emitSwapEpilogue(ValueRange accs,
       spec.isGrouped() ? mul(coords.expert, c32(spec.n)) : c32(0);
   Value lastRow = arith::SubIOp::create(b, m, c32(1));
   Value colBase = mul(coords.nBlock, c32(spec.bBoxRows()));
+  // tokenMax[slot]: this thread's maximum for token slot (reg & 1) +
+  // 2 (reg / 4).
+  SmallVector<Value, 16> tokenMax(spec.tileM / 4, f32c(0.0f));
   for (int64_t reg = 0; reg < spec.tileM / 2; ++reg) {
     Value row = swapTokenRow(coords.mBlock, reg);
     Value weightRow = add(fragmentRow, c32(8 * ((reg >> 1) & 1)));
+    Value &slotMax = tokenMax[(reg & 1) + 2 * (reg >> 2)];
     Value rowScale;
     if (spec.precision == GemmPrecision::Fp8Rowwise)
       rowScale = loadScale(args[kScaleA], minU(row, lastRow));
@@ -269,14 +311,28 @@ void GemmKernelBuilder::emitSwapEpilogue(ValueRange accs,
       Value col = add(colBase, weightRow);
       Value gate = scaledValue(accs[0], reg, col, 0, rowScale, bScaleBase);
       Value up = scaledValue(accs[1], reg, col, 1, rowScale, bScaleBase);
-      storeOne(row, col, arith::MulFOp::create(b, activation(gate), up));
+      Value v = arith::MulFOp::create(b, activation(gate), up);
+      if (spec.rowAmax)
+        slotMax = maxStored(slotMax, v, col);
+      storeOne(row, col, v);
       continue;
     }
     for (int64_t part = 0; part < spec.mmaParts(); ++part) {
       Value col = add(colBase, add(weightRow, c32(64 * part)));
-      storeOne(row, col,
-               activation(
-                   scaledValue(accs[part], reg, col, 0, rowScale, bScaleBase)));
+      Value v = activation(
+          scaledValue(accs[part], reg, col, 0, rowScale, bScaleBase));
+      if (spec.rowAmax)
+        slotMax = maxStored(slotMax, v, col);
+      storeOne(row, col, v);
     }
   }
+  if (!spec.rowAmax)
+    return;
+  // A token's values spread over the 8 lanes of equal lane % 4 in each
+  // warp; lanes 0..3 of every warp publish.
+  Value leader = ult(rem(tid, 32), c32(4));
+  for (int64_t reg = 0; reg < spec.tileM / 2; reg += 4)
+    for (int64_t odd = 0; odd < 2; ++odd)
+      publishRowMax(tokenMax[odd + reg / 2],
+                    swapTokenRow(coords.mBlock, reg + odd), {4, 8, 16}, leader);
 }

@@ -302,6 +302,10 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
 }
 
 llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
+  llvm::json::Array params{"tmap_a", "tmap_b", "c", "scale_a", "scale_b",
+                           spec.isGrouped() ? "offsets" : "m"};
+  if (spec.rowAmax)
+    params.push_back("row_amax");
   llvm::json::Object description{
       {"kind", spec.isGrouped() ? "grouped_gemm" : "gemm"},
       {"name", spec.name},
@@ -324,9 +328,8 @@ llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
       {"scale_block", GemmKernelSpec::kScaleBlock},
       {"output_n", spec.outputN()},
       {"b_box_rows", spec.bBoxRows()},
-      {"params",
-       llvm::json::Array{"tmap_a", "tmap_b", "c", "scale_a", "scale_b",
-                         spec.isGrouped() ? "offsets" : "m"}},
+      {"params", std::move(params)},
+      {"row_amax", spec.rowAmax},
   };
   if (spec.isGrouped()) {
     description["experts"] = spec.experts;

@@ -28,7 +28,7 @@ public:
   void buildOffsets(const MoeRoutingSpec &spec);
   void buildDispatch(const MoeRoutingSpec &spec);
   void buildCombine(const MoeRoutingSpec &spec);
-  void buildQuantizeRows(llvm::StringRef name, int64_t width);
+  void buildQuantizeRows(llvm::StringRef name, int64_t width, bool givenMax);
 
 private:
   /// Starts a kernel of kMoeKernelThreads threads; returns its arguments.
@@ -46,7 +46,9 @@ private:
   /// element.
   void forEachChunk(int64_t width, llvm::function_ref<void(Value)> body);
   void quantizeRow(Value src, Value srcRow, Value multiplier, Value dst,
-                   Value dstRow, Value scaleOut, int64_t width);
+                   Value dstRow, Value scaleOut, int64_t width,
+                   Value givenMax = Value());
+  Value rowAbsMax(Value src, Value srcBase, Value multiplier, int64_t width);
   void scaleRowToBf16(Value src, Value srcRow, Value multiplier, Value dst,
                       Value dstRow, int64_t width);
   void zeroPadding(const MoeRoutingSpec &spec, Value expert, Value offsets,
@@ -126,12 +128,12 @@ void MoeKernelBuilder::forEachChunk(int64_t width,
 }
 
 /// dst[dstRow] = e4m3(src[srcRow] * multiplier / scale) with scale = amax /
-/// 448 of the scaled row (1 for an all-zero row); scaleOut[dstRow] = scale.
+/// 448 of the scaled row (1 for an all-zero row), amax given or reduced
+/// here; scaleOut[dstRow] = scale.
 /// 16-byte loads, 8-byte stores; the second pass re-reads the row (L1/L2).
-void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
-                                   Value dst, Value dstRow, Value scaleOut,
-                                   int64_t width) {
-  Value srcBase = mul(srcRow, c32(width));
+/// The CTA's max |src[row] * multiplier| over a row starting at srcBase.
+Value MoeKernelBuilder::rowAbsMax(Value src, Value srcBase, Value multiplier,
+                                  int64_t width) {
   SmallVector<Value> amax = forLoop(
       mul(tid, c32(kVector)), c32(width), c32(kVector * kMoeKernelThreads),
       {f32c(0.0f)}, [&](Value j, ValueRange acc) -> SmallVector<Value> {
@@ -143,7 +145,16 @@ void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
                                    arith::MulFOp::create(b, v, multiplier)));
         return {result};
       });
-  Value rowMax = blockReduceMax(amax[0]);
+  return blockReduceMax(amax[0]);
+}
+
+void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
+                                   Value dst, Value dstRow, Value scaleOut,
+                                   int64_t width, Value givenMax) {
+  Value srcBase = mul(srcRow, c32(width));
+  // A maximum the producer already reduced saves the first pass.
+  Value rowMax =
+      givenMax ? givenMax : rowAbsMax(src, srcBase, multiplier, width);
   Value positive =
       arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, rowMax, f32c(0.0f));
   Value scale = arith::SelectOp::create(
@@ -391,13 +402,19 @@ void MoeKernelBuilder::buildCombine(const MoeRoutingSpec &spec) {
 
 /// quantize(src bf16[rows][W], row_count i32*, dst u8[rows][W],
 ///          scale f32[rows]): CTAs past *row_count exit at once.
-void MoeKernelBuilder::buildQuantizeRows(llvm::StringRef name, int64_t width) {
-  SmallVector<Value> args =
-      begin(name, {globalPtr, globalPtr, globalPtr, globalPtr});
+void MoeKernelBuilder::buildQuantizeRows(llvm::StringRef name, int64_t width,
+                                         bool givenMax) {
+  SmallVector<Type> types(givenMax ? 5 : 4, globalPtr);
+  SmallVector<Value> args = begin(name, types);
+  Value src = args[0], rowCount = args[1], dst = args[givenMax ? 3 : 2],
+        scales = args[givenMax ? 4 : 3];
   Value row = NVVM::BlockIdXOp::create(b, i32);
-  Value rows = loadGlobal(i32, args[1], c32(0));
+  Value rows = loadGlobal(i32, rowCount, c32(0));
   ifThen(ult(row, rows), [&] {
-    quantizeRow(args[0], row, f32c(1.0f), args[2], row, args[3], width);
+    Value rowMax;
+    if (givenMax)
+      rowMax = arith::BitcastOp::create(b, f32, loadGlobal(i32, args[2], row));
+    quantizeRow(src, row, f32c(1.0f), dst, row, scales, width, rowMax);
   });
   end();
 }
@@ -414,9 +431,10 @@ void hopper::buildMoeRoutingKernels(ImplicitLocOpBuilder &b,
 }
 
 void hopper::buildQuantizeRowsKernel(ImplicitLocOpBuilder &b,
-                                     llvm::StringRef name, int64_t width) {
+                                     llvm::StringRef name, int64_t width,
+                                     bool givenMax) {
   OpBuilder::InsertionGuard guard(b);
-  MoeKernelBuilder(b).buildQuantizeRows(name, width);
+  MoeKernelBuilder(b).buildQuantizeRows(name, width, givenMax);
 }
 
 int64_t hopper::routeKernelSmemBytes(const MoeRoutingSpec &spec) {

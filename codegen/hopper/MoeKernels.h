@@ -18,7 +18,8 @@
 //                  atomic arrival order); then one CTA per expert zeroes its
 //                  padding rows
 //   NAME_quantize_W one CTA per row: bf16 [rows, W] -> FP8 e4m3 + one scale
-//                  per row, rows read from a device counter
+//                  per row, rows read from a device counter (the inter
+//                  quantizer takes the row maxima the gate|up GEMM reduced)
 //   NAME_combine   one CTA per token: out = y[row of token] + shared[token]
 //                  (+ residual[token] when given: the fused residual add)
 //
@@ -56,9 +57,12 @@ void buildMoeRoutingKernels(ImplicitLocOpBuilder &b,
                             const MoeRoutingSpec &spec);
 
 /// Adds `name`: FP8 e4m3 row-wise quantization of a bf16 [rows, width]
-/// matrix (scale = amax / 448), rows = *rowCount (a device int32).
+/// matrix (scale = amax / 448), rows = *rowCount (a device int32):
+/// name(src, row_count, [row_amax,] dst, scale). With `givenMax` the row
+/// maxima come from `uint32 row_amax[rows]` (float bits a GEMM epilogue
+/// reduced) and the kernel reads the row once.
 void buildQuantizeRowsKernel(ImplicitLocOpBuilder &b, llvm::StringRef name,
-                             int64_t width);
+                             int64_t width, bool givenMax = false);
 
 /// Dynamic shared memory each kernel above needs, in bytes.
 int64_t routeKernelSmemBytes(const MoeRoutingSpec &spec);

@@ -74,6 +74,10 @@ static llvm::Error makeLayerGemm(MLIRContext *context, const MoeLayerSpec &spec,
     return made.takeError();
   *gemm.out = *made;
   gemm.out->name = spec.name + "_" + gemm.suffix;
+  // FP8 layers re-quantize gate|up's output per row: its epilogue reduces
+  // the row maxima, so the quantizer reads the row once.
+  gemm.out->rowAmax =
+      spec.isFp8() && gemm.activation == GemmActivation::SwiGlu;
   return llvm::Error::success();
 }
 
@@ -137,7 +141,8 @@ OwningOpRef<ModuleOp> hopper::buildMoeLayerModule(MLIRContext *context,
   // bf16 experts read the GEMMs' bf16 outputs directly.
   if (!spec.isFp8())
     return module;
-  buildQuantizeRowsKernel(b, spec.quantizeInterName(), spec.inter);
+  buildQuantizeRowsKernel(b, spec.quantizeInterName(), spec.inter,
+                          /*givenMax=*/true);
   buildQuantizeRowsKernel(b, spec.quantizeHiddenName(), spec.hidden);
   return module;
 }

@@ -114,8 +114,8 @@ static inline size_t @NAME@_capacity(int tokens) {
 /* The workspace, carved in 256-byte aligned pieces. */
 typedef struct {
   CUdeviceptr counts, offsets, cursors, expert, score, token_row, tokens,
-      a_q, a_scale, h, h_q, h_scale, y, xs_q, xs_scale, hs, hs_q, hs_scale,
-      s;
+      a_q, a_scale, h, h_amax, h_q, h_scale, y, xs_q, xs_scale, hs, hs_amax,
+      hs_q, hs_scale, s;
   size_t bytes;
 } @NAME@_workspace;
 
@@ -140,12 +140,14 @@ static inline @NAME@_workspace @NAME@_carve(CUdeviceptr base, int tokens) {
   @UPPER@_TAKE(a_q, B * cap * H);
   @UPPER@_TAKE(a_scale, Q * 4 * cap);
   @UPPER@_TAKE(h, 2 * cap * I);
+  @UPPER@_TAKE(h_amax, Q * 4 * cap);
   @UPPER@_TAKE(h_q, Q * cap * I);
   @UPPER@_TAKE(h_scale, Q * 4 * cap);
   @UPPER@_TAKE(y, 2 * cap * H);
   @UPPER@_TAKE(xs_q, Q * t * H);
   @UPPER@_TAKE(xs_scale, Q * 4 * t);
   @UPPER@_TAKE(hs, 2 * t * I);
+  @UPPER@_TAKE(hs_amax, Q * 4 * t);
   @UPPER@_TAKE(hs_q, Q * t * I);
   @UPPER@_TAKE(hs_scale, Q * 4 * t);
   @UPPER@_TAKE(s, 2 * t * H);
@@ -181,7 +183,8 @@ static inline CUresult @NAME@_map(CUtensorMap *map, CUdeviceptr base,
 }
 
 /* One GEMM: a [rows][k] FP8 activations, b weights ([sets][n][k], or
-   [n][k] with sets = 0), c out; last = &offsets (grouped) or &m (dense).
+   [n][k] with sets = 0), c out; last = &offsets (grouped) or &m (dense);
+   row_amax: the gate|up GEMMs' row maxima (FP8 layers), else NULL.
    grid = 0: one CTA per SM (grouped: the tile count is on the device);
    dense GEMMs launch min(tiles, SMs) with n_out output columns. */
 static inline CUresult @NAME@_gemm(const @NAME@_kernel *k,
@@ -191,9 +194,10 @@ static inline CUresult @NAME@_gemm(const @NAME@_kernel *k,
                                    cuuint64_t n, cuuint64_t n_out,
                                    cuuint64_t kdim, CUdeviceptr c,
                                    CUdeviceptr scale_a, CUdeviceptr scale_b,
-                                   void *last, CUstream stream) {
+                                   void *last, CUdeviceptr *row_amax,
+                                   CUstream stream) {
   CUtensorMap map_a, map_b;
-  void *params[6];
+  void *params[7];
   unsigned grid = (unsigned)k->sm_count;
   CUresult status = @NAME@_map(&map_a, a, 0, rows, kdim, g->tile_m);
   if (status == CUDA_SUCCESS)
@@ -212,6 +216,7 @@ static inline CUresult @NAME@_gemm(const @NAME@_kernel *k,
   params[3] = &scale_a;
   params[4] = &scale_b;
   params[5] = last;
+  params[6] = row_amax;
   return cuLaunchKernel(g->fn, grid, 1, 1, g->threads, 1, 1, g->smem, stream,
                         params, NULL);
 }
@@ -252,8 +257,9 @@ static inline CUresult @NAME@_route_tokens(const @NAME@_kernel *k,
   return status;
 }
 
-/* Grouped gate|up with SwiGLU, FP8 re-quantization, grouped down (bf16:
-   down reads gate|up's output directly). */
+/* Grouped gate|up with SwiGLU (FP8: reducing each row's maximum into
+   h_amax), FP8 re-quantization in one pass, grouped down (bf16: down reads
+   gate|up's output directly). */
 static inline CUresult @NAME@_routed_experts(
     const @NAME@_kernel *k, @NAME@_workspace *w, CUdeviceptr w13,
     CUdeviceptr w13_scale, CUdeviceptr w2, CUdeviceptr w2_scale, int m,
@@ -263,23 +269,27 @@ static inline CUresult @NAME@_routed_experts(
   const @NAME@_gemm_kernel *g = k->gemm[@NAME@_routed_decode(m)];
   size_t cap = @NAME@_capacity(m);
   CUdeviceptr total_rows = w->offsets + 4 * E;
-  CUresult status = @NAME@_gemm(
-      k, &g[@UPPER@_GATE_UP], w->a_q, cap, w13, E, 2 * I, I, H, w->h,
-      w->a_scale, w13_scale, &w->offsets, stream);
+  CUresult status = CUDA_SUCCESS;
+  if (@UPPER@_FP8)
+    status = cuMemsetD32Async(w->h_amax, 0, cap, stream);
+  if (status == CUDA_SUCCESS)
+    status = @NAME@_gemm(k, &g[@UPPER@_GATE_UP], w->a_q, cap, w13, E, 2 * I,
+                         I, H, w->h, w->a_scale, w13_scale, &w->offsets,
+                         @UPPER@_FP8 ? &w->h_amax : NULL, stream);
   if (!@UPPER@_FP8) {
     if (status == CUDA_SUCCESS)
       status = @NAME@_gemm(k, &g[@UPPER@_DOWN], w->h, cap, w2, E, H, H, I,
-                           w->y, 0, w2_scale, &w->offsets, stream);
+                           w->y, 0, w2_scale, &w->offsets, NULL, stream);
     return status;
   }
   if (status == CUDA_SUCCESS) {
-    void *p[] = {&w->h, &total_rows, &w->h_q,
+    void *p[] = {&w->h, &total_rows, &w->h_amax, &w->h_q,
                  &w->h_scale};
     status = @NAME@_small(k->quantize_inter, (unsigned)cap, 64, p, stream);
   }
   if (status == CUDA_SUCCESS)
     status = @NAME@_gemm(k, &g[@UPPER@_DOWN], w->h_q, cap, w2, E, H, H, I,
-                         w->y, w->h_scale, w2_scale, &w->offsets,
+                         w->y, w->h_scale, w2_scale, &w->offsets, NULL,
                          stream);
   return status;
 }
@@ -296,13 +306,16 @@ static inline CUresult @NAME@_shared_expert(
   CUresult status;
   if (!@UPPER@_FP8) {
     status = @NAME@_gemm(k, &g[@UPPER@_SHARED_GATE_UP], x, m, shared_w13, 0,
-                         2 * I, I, H, w->hs, 0, shared_w13_scale, &m, stream);
+                         2 * I, I, H, w->hs, 0, shared_w13_scale, &m, NULL,
+                         stream);
     if (status == CUDA_SUCCESS)
       status = @NAME@_gemm(k, &g[@UPPER@_SHARED_DOWN], w->hs, m, shared_w2, 0,
-                           H, H, I, w->s, 0, shared_w2_scale, &m, stream);
+                           H, H, I, w->s, 0, shared_w2_scale, &m, NULL,
+                           stream);
     return status;
   }
-  {
+  status = cuMemsetD32Async(w->hs_amax, 0, (size_t)m, stream);
+  if (status == CUDA_SUCCESS) {
     void *p[] = {&x, &w->tokens, &w->xs_q,
                  &w->xs_scale};
     status = @NAME@_small(k->quantize_hidden, (unsigned)m, 64, p, stream);
@@ -310,16 +323,16 @@ static inline CUresult @NAME@_shared_expert(
   if (status == CUDA_SUCCESS)
     status = @NAME@_gemm(k, &g[@UPPER@_SHARED_GATE_UP], w->xs_q, m,
                          shared_w13, 0, 2 * I, I, H, w->hs, w->xs_scale,
-                         shared_w13_scale, &m, stream);
+                         shared_w13_scale, &m, &w->hs_amax, stream);
   if (status == CUDA_SUCCESS) {
-    void *p[] = {&w->hs, &w->tokens, &w->hs_q,
+    void *p[] = {&w->hs, &w->tokens, &w->hs_amax, &w->hs_q,
                  &w->hs_scale};
     status = @NAME@_small(k->quantize_inter, (unsigned)m, 64, p, stream);
   }
   if (status == CUDA_SUCCESS)
     status = @NAME@_gemm(k, &g[@UPPER@_SHARED_DOWN], w->hs_q, m, shared_w2,
                          0, H, H, I, w->s, w->hs_scale, shared_w2_scale, &m,
-                         stream);
+                         NULL, stream);
   return status;
 }
 

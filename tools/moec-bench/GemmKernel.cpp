@@ -178,6 +178,11 @@ bench::parseGemmDescription(const JsonValue &json, const std::string &path) {
       return fieldError(path, "activation", "is not none, silu or swiglu");
     desc.activation = *activation->asString();
   }
+  if (const JsonValue *rowAmax = root->find("row_amax")) {
+    if (!rowAmax->asBool())
+      return fieldError(path, "row_amax", "is not a boolean");
+    desc.rowAmax = *rowAmax->asBool();
+  }
   return desc;
 }
 
@@ -399,11 +404,16 @@ absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,
                                 cuda::CUdeviceptr b, cuda::CUdeviceptr scaleA,
                                 cuda::CUdeviceptr scaleB, cuda::CUdeviceptr c,
                                 const runtime::CudaStream *stream,
-                                cuda::CUdeviceptr offsets) const {
+                                cuda::CUdeviceptr offsets,
+                                cuda::CUdeviceptr rowAmax) const {
   if (m <= 0 || (desc.m && m != *desc.m))
     return absl::InvalidArgumentError(runtime::strCat(
         desc.name, ": cannot run M = ", m,
         desc.m ? runtime::strCat(" (compiled for M = ", *desc.m, ")") : ""));
+  if (desc.rowAmax != (rowAmax != 0))
+    return absl::InvalidArgumentError(runtime::strCat(
+        desc.name, desc.rowAmax ? ": the kernel needs a row_amax buffer"
+                                : ": the kernel takes no row_amax buffer"));
   if (desc.grouped() != (offsets != 0))
     return absl::InvalidArgumentError(runtime::strCat(
         desc.name, desc.grouped() ? ": a grouped GEMM needs expert offsets"
@@ -447,6 +457,6 @@ absl::Status GemmKernel::launch(int64_t m, cuda::CUdeviceptr a,
   int32_t rows = static_cast<int32_t>(m);
   void *last = desc.grouped() ? static_cast<void *>(&offsets)
                               : static_cast<void *>(&rows);
-  void *params[] = {&*mapA, &*mapB, &c, &scaleA, &scaleB, last};
+  void *params[] = {&*mapA, &*mapB, &c, &scaleA, &scaleB, last, &rowAmax};
   return device->launch(function, dims, params, stream);
 }

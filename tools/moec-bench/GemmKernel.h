@@ -41,6 +41,8 @@ struct GemmDescription {
   std::string activation = "none";
   /// Experts of a grouped GEMM (0: dense).
   int64_t experts = 0;
+  /// The kernel also takes `uint32 row_amax[rows]` (a MoE layer's gate|up).
+  bool rowAmax = false;
 
   bool grouped() const { return experts > 0; }
   bool swiglu() const { return activation == "swiglu"; }
@@ -127,10 +129,12 @@ public:
   /// for bf16.
   /// For a grouped GEMM, `m` is the rows A and C hold and `offsets` the
   /// device array of expert offsets.
+  /// `rowAmax`: the row maxima buffer of a kernel that takes one.
   absl::Status launch(int64_t m, cuda::CUdeviceptr a, cuda::CUdeviceptr b,
                       cuda::CUdeviceptr scaleA, cuda::CUdeviceptr scaleB,
                       cuda::CUdeviceptr c, const runtime::CudaStream *stream,
-                      cuda::CUdeviceptr offsets = 0) const;
+                      cuda::CUdeviceptr offsets = 0,
+                      cuda::CUdeviceptr rowAmax = 0) const;
 
   const GemmDescription &description() const { return desc; }
 

@@ -94,7 +94,7 @@ struct LayerBuffers {
   DeviceBuffer x, router, w13, s13, w2, s2, sharedW13, sharedS13, sharedW2,
       sharedS2, out;
   DeviceBuffer counts, offsets, cursors, expert, score, tokenRow, tokens, aq,
-      aScale, h, hq, hScale, y, xq, xScale, hs, hsq, hsScale, s;
+      aScale, h, hAmax, hq, hScale, y, xq, xScale, hs, hsAmax, hsq, hsScale, s;
 };
 
 enum class Fill { Fp8, Bf16Unit, Bf16Router, Scales };
@@ -258,12 +258,14 @@ absl::Status LayerRun::allocate(uint64_t seed) {
                                                  {&b.aq, wb * cap * h},
                                                  {&b.aScale, q * 4 * cap},
                                                  {&b.h, 2 * cap * i},
+                                                 {&b.hAmax, q * 4 * cap},
                                                  {&b.hq, q * cap * i},
                                                  {&b.hScale, q * 4 * cap},
                                                  {&b.y, 2 * cap * h},
                                                  {&b.xq, q * t * h},
                                                  {&b.xScale, q * 4 * t},
                                                  {&b.hs, 2 * t * i},
+                                                 {&b.hsAmax, q * 4 * t},
                                                  {&b.hsq, q * t * i},
                                                  {&b.hsScale, q * 4 * t},
                                                  {&b.s, 2 * t * h}};
@@ -356,14 +358,16 @@ absl::Status LayerRun::enqueueRoutedExperts(const runtime::CudaStream &stream) {
                                       b.y.address(), &stream, offs);
         },
     });
+  cuda::CUdeviceptr hAmax = b.hAmax.address();
   return runSteps({
+      [&] { return b.hAmax.fillWordsAsync(0, capacity, &stream); },
       [&] {
         return routedGemm(0).launch(capacity, aq, b.w13.address(), aScale,
-                                    b.s13.address(), h, &stream, offs);
+                                    b.s13.address(), h, &stream, offs, hAmax);
       },
       [&] {
-        return small(quantizeInter, capacity, 64, {&h, &rows, &hq, &hScale},
-                     stream);
+        return small(quantizeInter, capacity, 64,
+                     {&h, &rows, &hAmax, &hq, &hScale}, stream);
       },
       [&] {
         return routedGemm(1).launch(capacity, hq, b.w2.address(), hScale,
@@ -380,7 +384,7 @@ absl::Status LayerRun::enqueueSharedExpert(const runtime::CudaStream &stream) {
   cuda::CUdeviceptr x = b.x.address(), slot = b.tokens.address(),
                     xq = b.xq.address(), xScale = b.xScale.address(),
                     hs = b.hs.address(), hsq = b.hsq.address(),
-                    hsScale = b.hsScale.address();
+                    hsScale = b.hsScale.address(), hsAmax = b.hsAmax.address();
   if (!desc.fp8)
     return runSteps({
         [&] {
@@ -396,13 +400,15 @@ absl::Status LayerRun::enqueueSharedExpert(const runtime::CudaStream &stream) {
       [&] {
         return small(quantizeHidden, t, 64, {&x, &slot, &xq, &xScale}, stream);
       },
+      [&] { return b.hsAmax.fillWordsAsync(0, tokens, &stream); },
       [&] {
         return sharedGemm(2).launch(t, xq, b.sharedW13.address(), xScale,
-                                    b.sharedS13.address(), hs, &stream);
+                                    b.sharedS13.address(), hs, &stream, 0,
+                                    hsAmax);
       },
       [&] {
-        return small(quantizeInter, t, 64, {&hs, &slot, &hsq, &hsScale},
-                     stream);
+        return small(quantizeInter, t, 64,
+                     {&hs, &slot, &hsAmax, &hsq, &hsScale}, stream);
       },
       [&] {
         return sharedGemm(3).launch(t, hsq, b.sharedW2.address(), hsScale,
