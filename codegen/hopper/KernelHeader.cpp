@@ -302,8 +302,9 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
 }
 
 llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
-  llvm::json::Array params{"tmap_a", "tmap_b", "c", "scale_a", "scale_b",
-                           spec.isGrouped() ? "offsets" : "m"};
+  llvm::json::Array params{"tmap_a",  "tmap_b",
+                           "c",       "scale_a",
+                           "scale_b", spec.isGrouped() ? "offsets" : "m"};
   if (spec.rowAmax)
     params.push_back("row_amax");
   llvm::json::Object description{

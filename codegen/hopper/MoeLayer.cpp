@@ -76,8 +76,7 @@ static llvm::Error makeLayerGemm(MLIRContext *context, const MoeLayerSpec &spec,
   gemm.out->name = spec.name + "_" + gemm.suffix;
   // FP8 layers re-quantize gate|up's output per row: its epilogue reduces
   // the row maxima, so the quantizer reads the row once.
-  gemm.out->rowAmax =
-      spec.isFp8() && gemm.activation == GemmActivation::SwiGlu;
+  gemm.out->rowAmax = spec.isFp8() && gemm.activation == GemmActivation::SwiGlu;
   return llvm::Error::success();
 }
 
@@ -88,13 +87,12 @@ hopper::makeMoeLayerSpec(MLIRContext *context, int64_t experts, int64_t hidden,
   if (llvm::Error error = checkLayerShape(hidden, inter, precision))
     return std::move(error);
   MoeLayerSpec spec;
-  spec.name = name.empty() ? llvm::formatv("moec_moe_layer_e{0}_h{1}_i{2}{3}",
-                                           experts, hidden, inter,
-                                           precision == GemmPrecision::BF16
-                                               ? "_bf16"
-                                               : "")
-                                 .str()
-                           : name.str();
+  spec.name = name.empty()
+                  ? llvm::formatv(
+                        "moec_moe_layer_e{0}_h{1}_i{2}{3}", experts, hidden,
+                        inter, precision == GemmPrecision::BF16 ? "_bf16" : "")
+                        .str()
+                  : name.str();
   spec.experts = experts;
   spec.hidden = hidden;
   spec.inter = inter;

@@ -26,7 +26,8 @@ static double uniform(void) { /* xorshift64*, in [-1, 1) */
   rng_state ^= rng_state << 25;
   rng_state ^= rng_state >> 27;
   return (double)((rng_state * 2685821657736338717ULL) >> 11) /
-             (double)(1ULL << 52) - 1.0;
+             (double)(1ULL << 52) -
+         1.0;
 }
 
 static unsigned short to_bf16(double value) { /* round to nearest even */

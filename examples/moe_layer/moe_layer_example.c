@@ -238,170 +238,225 @@ static int upload(const void *host, size_t bytes, CUdeviceptr *device) {
          check(cuMemcpyHtoD(*device, host, bytes), "cuMemcpyHtoD");
 }
 
+/* The layer's inputs and weights on the host. */
+typedef struct {
+  int tokens, skewed, with_residual;
+  unsigned short *x, *router, *residual;
+  unsigned char *w13, *w2, *sw13, *sw2;
+  float *s13, *s2, *ss13, *ss2;
+} host_layer;
+
+/* Random bf16 activations, residual and router; skewed routing pushes every
+   token to expert 0 (channel 0) and about a third of them to expert E - 1
+   (channel 1): experts 1..E-2 stay empty. */
+static void make_inputs(host_layer *h) {
+  size_t count = (size_t)h->tokens * H, i;
+  int t;
+  h->x = malloc(2 * count);
+  h->residual = malloc(2 * count);
+  h->router = malloc(2 * (size_t)E * H);
+  for (i = 0; i < count; ++i)
+    h->x[i] = to_bf16(uniform());
+  for (i = 0; i < count; ++i)
+    h->residual[i] = h->with_residual ? to_bf16(4.0 * uniform()) : 0;
+  for (i = 0; i < (size_t)E * H; ++i)
+    h->router[i] = to_bf16(0.05 * uniform());
+  if (!h->skewed)
+    return;
+  h->router[0] = to_bf16(1.0);
+  h->router[(size_t)(E - 1) * H + 1] = to_bf16(1.0);
+  for (t = 0; t < h->tokens; ++t) {
+    h->x[(size_t)t * H] = to_bf16(4.0);
+    h->x[(size_t)t * H + 1] = to_bf16(8.0 * uniform() + 2.0);
+  }
+}
+
+static void make_layer_weights(host_layer *h) {
+  h->w13 = malloc((size_t)WB * E * 2 * I * H);
+  h->w2 = malloc((size_t)WB * E * H * I);
+  h->sw13 = malloc((size_t)WB * 2 * I * H);
+  h->sw2 = malloc((size_t)WB * H * I);
+  h->s13 = malloc(sizeof(float) * E * 2 * I);
+  h->s2 = malloc(sizeof(float) * E * H);
+  h->ss13 = malloc(sizeof(float) * 2 * I);
+  h->ss2 = malloc(sizeof(float) * H);
+  make_weights(h->w13, h->s13, (size_t)E * 2 * I, H, 0.01);
+  make_weights(h->w2, h->s2, (size_t)E * H, I, 0.01);
+  make_weights(h->sw13, h->ss13, (size_t)2 * I, H, 0.01);
+  make_weights(h->sw2, h->ss2, (size_t)H, I, 0.01);
+}
+
+/* Device copies of everything, a NaN-poisoned output and the workspace. */
+static int upload_layer(const host_layer *h, layer_args *a) {
+  size_t count = (size_t)h->tokens * H;
+  memset(a, 0, sizeof(*a));
+  a->tokens = h->tokens;
+  return upload(h->x, 2 * count, &a->x) ||
+         upload(h->router, 2 * (size_t)E * H, &a->router) ||
+         upload(h->w13, (size_t)WB * E * 2 * I * H, &a->w13) ||
+         upload(h->s13, sizeof(float) * E * 2 * I, &a->s13) ||
+         upload(h->w2, (size_t)WB * E * H * I, &a->w2) ||
+         upload(h->s2, sizeof(float) * E * H, &a->s2) ||
+         upload(h->sw13, (size_t)WB * 2 * I * H, &a->sw13) ||
+         upload(h->ss13, sizeof(float) * 2 * I, &a->ss13) ||
+         upload(h->sw2, (size_t)WB * H * I, &a->sw2) ||
+         upload(h->ss2, sizeof(float) * H, &a->ss2) ||
+         (h->with_residual && upload(h->residual, 2 * count, &a->residual)) ||
+         check(cuMemAlloc(&a->out, 2 * count), "cuMemAlloc") ||
+         check(cuMemsetD8(a->out, 0xFF, 2 * count), "cuMemsetD8") ||
+         check(cuMemAlloc(&a->work, example_moe_workspace_bytes(h->tokens)),
+               "cuMemAlloc");
+}
+
+/* Token t's expert: the device's choice, which must be the float64 top-1
+   unless the two best logits are a near tie (float32 on the device may
+   break it the other way). Returns -1 after reporting a wrong choice;
+   *logit receives the chosen expert's logit. */
+static int check_routing(const host_layer *h, int t, int device_expert,
+                         double *logit) {
+  const unsigned short *row = h->x + (size_t)t * H;
+  double best = -INFINITY, second = -INFINITY;
+  int top = 0, e, c;
+  for (e = 0; e < E; ++e) {
+    double value = 0.0;
+    for (c = 0; c < H; ++c)
+      value += from_bf16(row[c]) * from_bf16(h->router[(size_t)e * H + c]);
+    if (value > best) {
+      second = best;
+      best = value;
+      top = e;
+    } else if (value > second) {
+      second = value;
+    }
+  }
+  *logit = best;
+  if (device_expert < 0 || device_expert >= E) {
+    fprintf(stderr,
+            "moe_layer_example: token %d: the device chose expert "
+            "%d, outside [0, %d)\n",
+            t, device_expert, E);
+    return -1;
+  }
+  if (device_expert != top && best - second > 1e-4 * (fabs(best) + 1e-6)) {
+    fprintf(stderr,
+            "moe_layer_example: token %d routed to expert %d, "
+            "expected %d\n",
+            t, device_expert, top);
+    return -1;
+  }
+  return device_expert;
+}
+
+/* want[H]: token t's output from the float64 reference of its expert
+   `top` (input x * sigmoid(logit)) plus the shared expert (input x), with
+   the layer's rounding steps and the residual. */
+static void reference_token(const host_layer *h, int t, int top, double logit,
+                            double *want) {
+  static double a[H], y[H], s[H];
+  const unsigned short *row = h->x + (size_t)t * H;
+  /* The device computes the logit in float32; the score moves little. */
+  double score = 1.0 / (1.0 + exp(-logit));
+  int c;
+  for (c = 0; c < H; ++c)
+    a[c] = from_bf16(row[c]) * score;
+  round_activations(a, H);
+  expert(a, h->w13 + (size_t)WB * top * 2 * I * H, h->s13 + (size_t)top * 2 * I,
+         h->w2 + (size_t)WB * top * H * I, h->s2 + (size_t)top * H, y);
+  /* The shared expert reads x itself (already bf16) or its FP8 rows. */
+  for (c = 0; c < H; ++c)
+    a[c] = from_bf16(row[c]);
+  if (FP8)
+    fake_quantize(a, H);
+  expert(a, h->sw13, h->ss13, h->sw2, h->ss2, s);
+  for (c = 0; c < H; ++c) {
+    want[c] = round_bf16(y[c] + s[c]);
+    if (h->with_residual)
+      want[c] = round_bf16(want[c] + from_bf16(h->residual[(size_t)t * H + c]));
+  }
+}
+
+/* The relative L2 error of the first `checked` tokens of `out`, or -1 after
+   reporting a wrong routing or an unwritten element. */
+static double compare_with_reference(const host_layer *h,
+                                     const unsigned short *out,
+                                     const int *device_expert, int checked) {
+  static double want[H];
+  double error = 0.0, norm = 0.0, logit;
+  int t, c, top;
+  for (t = 0; t < checked; ++t) {
+    if ((top = check_routing(h, t, device_expert[t], &logit)) < 0)
+      return -1.0;
+    reference_token(h, t, top, logit, want);
+    for (c = 0; c < H; ++c) {
+      double got = from_bf16(out[(size_t)t * H + c]);
+      if (isnan(got)) {
+        fprintf(stderr, "moe_layer_example: out[%d][%d] was not written\n", t,
+                c);
+        return -1.0;
+      }
+      error += (got - want[c]) * (got - want[c]);
+      norm += want[c] * want[c];
+    }
+  }
+  return sqrt(error / (norm > 0.0 ? norm : 1.0));
+}
+
 int main(int argc, char **argv) {
-  int tokens = argc > 1 ? atoi(argv[1]) : 100, t, e, c;
-  int skewed = argc > 3 && strcmp(argv[3], "skewed") == 0;
   int reps = argc > 4 ? atoi(argv[4]) : 0, checked;
-  int with_residual = !(argc > 5 && strcmp(argv[5], "none") == 0);
-  size_t x_count, w13_count = (size_t)WB * E * 2 * I * H,
-                  w2_count = (size_t)WB * E * H * I;
-  unsigned short *x, *router, *out, *residual;
-  unsigned char *w13 = malloc(w13_count), *w2 = malloc(w2_count);
-  unsigned char *sw13 = malloc((size_t)WB * 2 * I * H),
-                *sw2 = malloc((size_t)WB * H * I);
-  float *s13 = malloc(sizeof(float) * E * 2 * I),
-        *s2 = malloc(sizeof(float) * E * H);
-  float *ss13 = malloc(sizeof(float) * 2 * I), *ss2 = malloc(sizeof(float) * H);
+  unsigned short *out;
   int *device_expert;
-  double error = 0.0, norm = 0.0, *a = malloc(sizeof(double) * H),
-         *y = malloc(sizeof(double) * H), *s = malloc(sizeof(double) * H);
+  double error;
   CUdevice device;
   CUcontext context;
   example_moe_kernel kernel;
-  example_moe_workspace carved;
   layer_args args;
+  host_layer h;
+  h.tokens = argc > 1 ? atoi(argv[1]) : 100;
+  h.skewed = argc > 3 && strcmp(argv[3], "skewed") == 0;
+  h.with_residual = !(argc > 5 && strcmp(argv[5], "none") == 0);
   rng_state =
       (argc > 2 ? strtoull(argv[2], NULL, 10) : 1) * 0x9E3779B97F4A7C15ULL + 1;
-  if (tokens <= 0) {
-    fprintf(stderr, "moe_layer_example: bad token count %d\n", tokens);
+  if (h.tokens <= 0) {
+    fprintf(stderr, "moe_layer_example: bad token count %d\n", h.tokens);
     return 2;
   }
-  x_count = (size_t)tokens * H;
-  x = malloc(2 * x_count);
-  out = malloc(2 * x_count);
-  residual = malloc(2 * x_count);
-  router = malloc(2 * (size_t)E * H);
-  device_expert = malloc(sizeof(int) * tokens);
-  for (size_t i = 0; i < x_count; ++i)
-    x[i] = to_bf16(uniform());
-  for (size_t i = 0; i < x_count; ++i)
-    residual[i] = with_residual ? to_bf16(4.0 * uniform()) : 0;
-  for (e = 0; e < E; ++e)
-    for (c = 0; c < H; ++c)
-      router[(size_t)e * H + c] = to_bf16(0.05 * uniform());
-  if (skewed) {
-    /* Channel 0 pushes every token to expert 0 and channel 1 about a third
-       of them to expert E - 1: experts 1..E-2 stay empty. */
-    router[0] = to_bf16(1.0);
-    router[(size_t)(E - 1) * H + 1] = to_bf16(1.0);
-    for (t = 0; t < tokens; ++t) {
-      x[(size_t)t * H] = to_bf16(4.0);
-      x[(size_t)t * H + 1] = to_bf16(8.0 * uniform() + 2.0);
-    }
-  }
-  make_weights(w13, s13, (size_t)E * 2 * I, H, 0.01);
-  make_weights(w2, s2, (size_t)E * H, I, 0.01);
-  make_weights(sw13, ss13, (size_t)2 * I, H, 0.01);
-  make_weights(sw2, ss2, (size_t)H, I, 0.01);
+  make_inputs(&h);
+  make_layer_weights(&h);
+  out = malloc(2 * (size_t)h.tokens * H);
+  device_expert = malloc(sizeof(int) * h.tokens);
 
   if (check(cuInit(0), "cuInit") ||
       check(cuDeviceGet(&device, 0), "cuDeviceGet") ||
       check(cuDevicePrimaryCtxRetain(&context, device),
             "cuDevicePrimaryCtxRetain") ||
       check(cuCtxSetCurrent(context), "cuCtxSetCurrent") ||
-      check(example_moe_load(&kernel), "example_moe_load"))
-    return 1;
-  memset(&args, 0, sizeof(args));
-  args.tokens = tokens;
-  if (upload(x, 2 * x_count, &args.x) ||
-      upload(router, 2 * (size_t)E * H, &args.router) ||
-      upload(w13, w13_count, &args.w13) ||
-      upload(s13, sizeof(float) * E * 2 * I, &args.s13) ||
-      upload(w2, w2_count, &args.w2) ||
-      upload(s2, sizeof(float) * E * H, &args.s2) ||
-      upload(sw13, (size_t)WB * 2 * I * H, &args.sw13) ||
-      upload(ss13, sizeof(float) * 2 * I, &args.ss13) ||
-      upload(sw2, (size_t)WB * H * I, &args.sw2) ||
-      upload(ss2, sizeof(float) * H, &args.ss2) ||
-      (with_residual && upload(residual, 2 * x_count, &args.residual)) ||
-      check(cuMemAlloc(&args.out, 2 * x_count), "cuMemAlloc") ||
-      check(cuMemsetD8(args.out, 0xFF, 2 * x_count),
-            "cuMemsetD8") || /* NaN poison */
-      check(cuMemAlloc(&args.work, example_moe_workspace_bytes(tokens)),
-            "cuMemAlloc"))
+      check(example_moe_load(&kernel), "example_moe_load") ||
+      upload_layer(&h, &args))
     return 1;
   if (check(launch_layer(&kernel, &args, 0), "example_moe_launch") ||
       check(cuCtxSynchronize(), "the layer") ||
-      check(cuMemcpyDtoH(out, args.out, 2 * x_count), "cuMemcpyDtoH") ||
-      replay_as_graph(&kernel, &args, out))
-    return 1;
-  carved = example_moe_carve(args.work, tokens);
-  if (check(cuMemcpyDtoH(device_expert, carved.expert, sizeof(int) * tokens),
+      check(cuMemcpyDtoH(out, args.out, 2 * (size_t)h.tokens * H),
+            "cuMemcpyDtoH") ||
+      replay_as_graph(&kernel, &args, out) ||
+      check(cuMemcpyDtoH(device_expert,
+                         example_moe_carve(args.work, h.tokens).expert,
+                         sizeof(int) * h.tokens),
             "cuMemcpyDtoH"))
     return 1;
 
-  checked = reps > 0 && tokens > 8 ? 8 : tokens;
-  for (t = 0; t < checked; ++t) {
-    const unsigned short *row = x + (size_t)t * H;
-    double best = -INFINITY, second = -INFINITY, score;
-    int top = 0;
-    for (e = 0; e < E; ++e) {
-      double logit = 0.0;
-      for (c = 0; c < H; ++c)
-        logit += from_bf16(row[c]) * from_bf16(router[(size_t)e * H + c]);
-      if (logit > best) {
-        second = best;
-        best = logit;
-        top = e;
-      } else if (logit > second) {
-        second = logit;
-      }
-    }
-    if (device_expert[t] < 0 || device_expert[t] >= E) {
-      fprintf(stderr,
-              "moe_layer_example: token %d: the device chose expert "
-              "%d, outside [0, %d)\n",
-              t, device_expert[t], E);
-      return 1;
-    }
-    if (device_expert[t] != top) {
-      /* float32 on the device may break a near tie the other way. */
-      if (best - second > 1e-4 * (fabs(best) + 1e-6)) {
-        fprintf(stderr,
-                "moe_layer_example: token %d routed to expert %d, "
-                "expected %d\n",
-                t, device_expert[t], top);
-        return 1;
-      }
-      top = device_expert[t];
-    }
-    /* The device computes the logit in float32; the score moves little. */
-    score = 1.0 / (1.0 + exp(-best));
-    for (c = 0; c < H; ++c)
-      a[c] = from_bf16(row[c]) * score;
-    round_activations(a, H);
-    expert(a, w13 + (size_t)WB * top * 2 * I * H, s13 + (size_t)top * 2 * I,
-           w2 + (size_t)WB * top * H * I, s2 + (size_t)top * H, y);
-    /* The shared expert reads x itself (already bf16) or its FP8 rows. */
-    for (c = 0; c < H; ++c)
-      a[c] = from_bf16(row[c]);
-    if (FP8)
-      fake_quantize(a, H);
-    expert(a, sw13, ss13, sw2, ss2, s);
-    for (c = 0; c < H; ++c) {
-      double want = round_bf16(y[c] + s[c]);
-      if (with_residual)
-        want = round_bf16(want + from_bf16(residual[(size_t)t * H + c]));
-      double got = from_bf16(out[(size_t)t * H + c]);
-      if (isnan(got)) {
-        fprintf(stderr, "moe_layer_example: out[%d][%d] was not written\n", t,
-                c);
-        return 1;
-      }
-      error += (got - want) * (got - want);
-      norm += want * want;
-    }
-  }
-  error = sqrt(error / (norm > 0.0 ? norm : 1.0));
+  checked = reps > 0 && h.tokens > 8 ? 8 : h.tokens;
+  error = compare_with_reference(&h, out, device_expert, checked);
+  if (error < 0.0)
+    return 1;
   if (reps > 0 && time_layer(&kernel, &args, reps))
     return 1;
   printf("example_moe E=%d H=%d I=%d T=%d (%s routing, %s, routed %s, "
          "shared %s GEMMs, %d tokens checked): relative L2 error %.3e "
          "(bound %.0e)\n",
-         E, H, I, tokens, skewed ? "skewed" : "uniform",
-         with_residual ? "residual" : "no residual",
-         example_moe_routed_decode(tokens) ? "decode" : "prefill",
-         example_moe_shared_decode(tokens) ? "decode" : "prefill", checked,
+         E, H, I, h.tokens, h.skewed ? "skewed" : "uniform",
+         h.with_residual ? "residual" : "no residual",
+         example_moe_routed_decode(h.tokens) ? "decode" : "prefill",
+         example_moe_shared_decode(h.tokens) ? "decode" : "prefill", checked,
          error, BOUND);
   return error <= BOUND ? 0 : 1;
 }
