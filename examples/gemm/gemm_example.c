@@ -29,8 +29,10 @@ static unsigned char to_e4m3(double value) {
   unsigned char best = 0;
   double best_error = INFINITY;
   int code;
-  if (value > 448.0) value = 448.0;
-  if (value < -448.0) value = -448.0;
+  if (value > 448.0)
+    value = 448.0;
+  if (value < -448.0)
+    value = -448.0;
   for (code = 0; code < 256; ++code) {
     double error;
     if ((code & 0x7F) == 0x7F) /* NaN */
@@ -65,8 +67,8 @@ static void quantize(const double *x, int rows, int group_rows, int group_cols,
 }
 
 /* Operand element (row, k) as the kernel sees it, scale applied. */
-static double element(const unsigned char *data, const float *scales,
-                      int row, int k, int is_b) {
+static double element(const unsigned char *data, const float *scales, int row,
+                      int k, int is_b) {
   if (!FP8)
     return from_bf16(((const unsigned short *)data)[(size_t)row * K + k]);
   if (EXAMPLE_GEMM_SCALES == 1)
@@ -98,8 +100,7 @@ static unsigned char *make_operand(int rows, int is_b, float **scales) {
 }
 
 static double reference(const unsigned char *a, const float *sa,
-                        const unsigned char *b, const float *sb, int m,
-                        int n) {
+                        const unsigned char *b, const float *sb, int m, int n) {
   double sum = 0.0;
   int k;
   if (EXAMPLE_GEMM_SCALES == 2) { /* per 128-wide K block, as promoted */
@@ -107,8 +108,8 @@ static double reference(const unsigned char *a, const float *sa,
     for (kb = 0; kb < KB; ++kb) {
       double block = 0.0;
       for (k = kb * 128; k < K && k < kb * 128 + 128; ++k)
-        block += from_e4m3(a[(size_t)m * K + k]) *
-                 from_e4m3(b[(size_t)n * K + k]);
+        block +=
+            from_e4m3(a[(size_t)m * K + k]) * from_e4m3(b[(size_t)n * K + k]);
       sum += block * sa[m * KB + kb] * sb[(n / 128) * KB + kb];
     }
   } else {
@@ -147,19 +148,28 @@ int main(int argc, char **argv) {
   b = make_operand(N, 1, &sb);
   c_bytes = (size_t)m * N * 2;
   c = malloc(c_bytes);
-  if (check(cuInit(0), "cuInit") || check(cuDeviceGet(&device, 0), "cuDeviceGet") ||
-      check(cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain") ||
+  if (check(cuInit(0), "cuInit") ||
+      check(cuDeviceGet(&device, 0), "cuDeviceGet") ||
+      check(cuDevicePrimaryCtxRetain(&context, device),
+            "cuDevicePrimaryCtxRetain") ||
       check(cuCtxSetCurrent(context), "cuCtxSetCurrent") ||
       check(example_gemm_load(&kernel), "example_gemm_load"))
     return 1;
   if (upload(a, (size_t)m * K * EXAMPLE_GEMM_ELEMENT_BYTES, &da) ||
       upload(b, (size_t)N * K * EXAMPLE_GEMM_ELEMENT_BYTES, &db) ||
-      upload(sa, !sa ? 0 : (EXAMPLE_GEMM_SCALES == 1 ? (size_t)m : (size_t)m * KB) * 4, &dsa) ||
-      upload(sb, !sb ? 0 : (EXAMPLE_GEMM_SCALES == 1 ? (size_t)N : (size_t)NB * KB) * 4, &dsb) ||
+      upload(sa,
+             !sa ? 0
+                 : (EXAMPLE_GEMM_SCALES == 1 ? (size_t)m : (size_t)m * KB) * 4,
+             &dsa) ||
+      upload(sb,
+             !sb ? 0
+                 : (EXAMPLE_GEMM_SCALES == 1 ? (size_t)N : (size_t)NB * KB) * 4,
+             &dsb) ||
       check(cuMemAlloc(&dc, c_bytes), "cuMemAlloc") ||
       check(cuMemsetD8(dc, 0xFF, c_bytes), "cuMemsetD8")) /* NaN poison */
     return 1;
-  if (check(example_gemm_launch(&kernel, da, db, dsa, dsb, dc, m, 0), "launch") ||
+  if (check(example_gemm_launch(&kernel, da, db, dsa, dsb, dc, m, 0),
+            "launch") ||
       check(cuCtxSynchronize(), "kernel") ||
       check(cuMemcpyDtoH(c, dc, c_bytes), "cuMemcpyDtoH"))
     return 1;
