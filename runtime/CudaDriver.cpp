@@ -16,6 +16,7 @@
 
 #include <cstdlib>
 #include <dlfcn.h>
+#include <unistd.h>
 
 namespace moec::runtime {
 
@@ -110,15 +111,66 @@ absl::Status CudaDriver::resolveEntryPoints() {
 
 absl::StatusOr<std::shared_ptr<const CudaDriver>>
 CudaDriver::load(std::string path) {
+  return loadLibrary(std::move(path), /*emulator=*/false);
+}
+
+/// The directory of the running program ("" when /proc does not say).
+static std::string programDirectory() {
+  char buffer[4096];
+  ssize_t length = ::readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (length <= 0)
+    return "";
+  std::string path(buffer, size_t(length));
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string CudaDriver::emulatorLibrary() {
+  if (const char *env = std::getenv(kEmulatorEnvVar); env && *env)
+    return env;
+  // bin/<program> and lib/emulator/libcuda.so.1 of one build tree, so that
+  // a build tree copied to another machine finds its own emulator.
+  if (std::string dir = programDirectory(); !dir.empty()) {
+    std::string beside = strCat(dir, "/../lib/emulator/libcuda.so.1");
+    if (::access(beside.c_str(), R_OK) == 0)
+      return beside;
+  }
+#ifdef MOEC_EMULATOR_LIBCUDA_BUILD_PATH
+  return MOEC_EMULATOR_LIBCUDA_BUILD_PATH;
+#else
+  return "lib/emulator/libcuda.so.1";
+#endif
+}
+
+absl::StatusOr<std::shared_ptr<const CudaDriver>> CudaDriver::loadEmulator() {
+  return loadLibrary(emulatorLibrary(), /*emulator=*/true);
+}
+
+absl::StatusOr<std::shared_ptr<const CudaDriver>>
+CudaDriver::loadLibrary(std::string path, bool emulator) {
   bool fromEnv = false;
   std::shared_ptr<CudaDriver> driver(new CudaDriver());
-  driver->path = chooseLibrary(std::move(path), fromEnv);
+  if (emulator) {
+    const char *env = std::getenv(kEmulatorEnvVar);
+    fromEnv = env && *env;
+    driver->path = std::move(path);
+  } else {
+    driver->path = chooseLibrary(std::move(path), fromEnv);
+  }
   ::dlerror();
   // RTLD_LOCAL: libcuda's symbols stay out of the global namespace.
   // RTLD_NODELETE: libcuda starts threads in cuInit and is not made to be
   // unloaded, so dlclose only drops the reference.
   driver->handle =
       ::dlopen(driver->path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!driver->handle && emulator)
+    return absl::FailedPreconditionError(strCat(
+        "moec emulator not found: cannot load ",
+        fromEnv ? strCat("$", kEmulatorEnvVar, "=") : "", driver->path, " (",
+        dlError("unknown error"),
+        "); build the MoecCudaEmulator target (lib/emulator/libcuda.so.1 of "
+        "the build tree) or set $",
+        kEmulatorEnvVar, " to its path"));
   if (!driver->handle)
     return absl::FailedPreconditionError(strCat(
         "CUDA driver not found: cannot load ",
@@ -128,6 +180,13 @@ CudaDriver::load(std::string path) {
         " to libcuda's path if it is installed elsewhere)"));
   if (absl::Status s = driver->resolveEntryPoints(); !s.ok())
     return s;
+  // Only the emulating driver has it; it is optional for any library.
+  driver->addSearchPath = reinterpret_cast<void (*)(const char *)>(
+      ::dlsym(driver->handle, "moecEmulatorAddSearchPath"));
+  if (emulator && !driver->addSearchPath)
+    return absl::FailedPreconditionError(
+        strCat(driver->path, " is not moec's emulating driver (it lacks "
+                             "moecEmulatorAddSearchPath)"));
   const cuda::DriverApi &cu = driver->entries;
   if (absl::Status s = driver->check(
           cu.init(0), strCat("CUDA driver ", driver->path, ": cuInit"),
@@ -139,6 +198,11 @@ CudaDriver::load(std::string path) {
       !s.ok())
     return s;
   return std::shared_ptr<const CudaDriver>(std::move(driver));
+}
+
+void CudaDriver::addEmulatorSearchPath(const std::string &directory) const {
+  if (addSearchPath)
+    addSearchPath(directory.c_str());
 }
 
 CudaDriver::~CudaDriver() {

@@ -227,6 +227,18 @@ public:
   static absl::StatusOr<std::shared_ptr<const CudaDriver>>
   load(std::string path = "");
 
+  /// Overrides where the emulating driver (runtime/emulator/driver, a
+  /// libcuda.so.1 that runs kernels on the host) is loaded from.
+  static constexpr const char *kEmulatorEnvVar = "MOEC_EMULATOR_LIBCUDA";
+  /// The emulating driver's path: $MOEC_EMULATOR_LIBCUDA, else
+  /// <directory of the running program>/../lib/emulator/libcuda.so.1 when
+  /// it exists (a build or install tree carried to another machine), else
+  /// the copy in the build tree this runtime was built in.
+  static std::string emulatorLibrary();
+  /// Loads the emulating driver (emulatorLibrary()) like load() does a
+  /// real one; `--device emulator` of the tools.
+  static absl::StatusOr<std::shared_ptr<const CudaDriver>> loadEmulator();
+
   CudaDriver(const CudaDriver &) = delete;
   CudaDriver &operator=(const CudaDriver &) = delete;
   ~CudaDriver();
@@ -237,6 +249,12 @@ public:
   const std::string &library() const { return path; }
   /// cuDriverGetVersion's value, e.g. 13000 for CUDA 13.0.
   int version() const { return driverVersion; }
+  /// True when the library is moec's emulating driver (it exports
+  /// moecEmulatorAddSearchPath).
+  bool isEmulator() const { return addSearchPath != nullptr; }
+  /// Makes the emulating driver look for emulation objects
+  /// (NAME.<hash>.emu.so) in `directory` too; nothing for a real driver.
+  void addEmulatorSearchPath(const std::string &directory) const;
 
   /// Returns e.g. "CUDA_ERROR_OUT_OF_MEMORY (out of memory)", or "CUresult
   /// 1234" when the driver does not know `result`.
@@ -248,11 +266,15 @@ public:
 private:
   CudaDriver() = default;
   absl::Status resolveEntryPoints();
+  static absl::StatusOr<std::shared_ptr<const CudaDriver>>
+  loadLibrary(std::string path, bool emulator);
 
   void *handle = nullptr;
   std::string path;
   int driverVersion = 0;
   cuda::DriverApi entries{};
+  /// The emulator's moecEmulatorAddSearchPath; null for a real driver.
+  void (*addSearchPath)(const char *directory) = nullptr;
 };
 
 } // namespace moec::runtime

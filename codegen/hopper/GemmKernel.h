@@ -39,6 +39,7 @@
 #ifndef MOEC_CODEGEN_HOPPER_GEMMKERNEL_H
 #define MOEC_CODEGEN_HOPPER_GEMMKERNEL_H
 
+#include "codegen/hopper/KernelDefect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -88,6 +89,8 @@ struct GemmKernelSpec {
   /// the caller): the FP8 re-quantization of the output then needs one
   /// pass instead of two.
   bool rowAmax = false;
+  /// A deliberate defect (emulator tests only).
+  KernelDefect defect = KernelDefect::None;
   /// Scale block size along K and N for fp8-block.
   static constexpr int64_t kScaleBlock = 128;
   /// Persistent CTAs at most (H100/H200 SMs); the launcher may use fewer.

@@ -199,12 +199,17 @@ void GemmKernelBuilder::emitStageLoad(Value it, Value kb,
                                       const TileCoords &coords) {
   Value stage = rem(it, spec.stages);
   Value parity = rem(div(it, spec.stages), 2);
-  Value freeParity = arith::XOrIOp::create(b, parity, c32(1));
+  Value freeParity = spec.defect == KernelDefect::EmptyParityFlipped
+                         ? parity
+                         : arith::XOrIOp::create(b, parity, c32(1));
   NVVM::MBarrierTryWaitParityOp::create(b, emptyBarrier(stage), freeParity,
                                         c32(kWaitTicks));
   Value full = fullBarrier(stage);
   NVVM::MBarrierArriveExpectTxOp::create(
-      b, Type(), full, c32(spec.stageBytes()), NVVM::MemScopeKind::CTA,
+      b, Type(), full,
+      c32(spec.stageBytes() -
+          (spec.defect == KernelDefect::ExpectTxShort ? 16 : 0)),
+      NVVM::MemScopeKind::CTA,
       /*relaxed=*/false, Value());
   Value kCoord = mul(kb, c32(spec.tileK));
   Value aRow = mul(coords.mBlock, c32(spec.tileM));
@@ -270,8 +275,16 @@ Value GemmKernelBuilder::waitFull(Value it) {
 }
 
 void GemmKernelBuilder::releaseStage(Value it) {
-  NVVM::MBarrierArriveOp::create(b, Type(), emptyBarrier(rem(it, spec.stages)),
-                                 Value());
+  auto arrive = [&] {
+    NVVM::MBarrierArriveOp::create(b, Type(),
+                                   emptyBarrier(rem(it, spec.stages)), Value());
+  };
+  if (spec.defect == KernelDefect::SkipEmptyArrive)
+    ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::ne, rem(tid, 128),
+                                 c32(0)),
+           arrive);
+  else
+    arrive();
 }
 
 /// FP8: every K block starts fresh partial accumulators (scale-d 0 on their
@@ -331,8 +344,10 @@ Value GemmKernelBuilder::emitBf16KLoop(Value it, Accumulators &accs) {
 /// start address >> 4, leading byte offset 1 (unused when swizzled), stride
 /// byte offset 1024 B (8 rows of 128 B) >> 4, swizzle mode 1 (128B).
 Value GemmKernelBuilder::descriptor(Value sharedAddress) {
-  constexpr uint64_t kFixedBits =
-      (uint64_t(1) << 16) | (uint64_t(64) << 32) | (uint64_t(1) << 62);
+  uint64_t strideField = spec.defect == KernelDefect::WrongSbo ? 32 : 64;
+  uint64_t swizzleMode = spec.defect == KernelDefect::WrongSwizzle ? 2 : 1;
+  uint64_t kFixedBits = (uint64_t(1) << 16) | (strideField << 32) |
+                        (swizzleMode << 62);
   Value address = wide(sharedAddress);
   Value field = arith::ShRUIOp::create(
       b, arith::AndIOp::create(b, address, c64(0x3FFFF)), c64(4));

@@ -50,8 +50,11 @@ Value GemmKernelBuilder::emitPromotion(Value total, Value partial, Value kb,
       if (spec.isGrouped())
         nScaleBlock =
             add(mul(coords.expert, c32(spec.nScaleBlocks())), nScaleBlock);
+      Value kBlock = spec.defect == KernelDefect::BlockScaleOffByOne
+                         ? add(kb, c32(1))
+                         : kb;
       bScales.push_back(loadScale(
-          args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kb)));
+          args[kScaleB], add(mul(nScaleBlock, c32(kScaleBlocks)), kBlock)));
     }
     Value lastRow = arith::SubIOp::create(b, m, c32(1));
     for (int64_t half = 0; half < 2; ++half) {
@@ -207,6 +210,8 @@ Value GemmKernelBuilder::scaledValue(Value acc, int64_t reg, Value col,
 
 void GemmKernelBuilder::emitEpilogue(Value acc, const TileCoords &coords) {
   Value rowBase = add(mul(coords.mBlock, c32(spec.tileM)), fragmentRow);
+  if (spec.defect == KernelDefect::EpilogueRowOffset)
+    rowBase = add(rowBase, c32(8));
   Value colBase = add(mul(coords.nBlock, c32(spec.bBoxRows())), fragmentCol);
   Value bScaleBase =
       spec.isGrouped() ? mul(coords.expert, c32(spec.n)) : c32(0);

@@ -149,17 +149,19 @@ static const char *kDenseLaunch = R"(
    a: [m][K] @OPERAND@, row-major; b: [N][K] @OPERAND@ (K-major weights);
    scale_a: @SCALE_A@;
    scale_b: @SCALE_B@;
-   c: [m][OUTPUT_N] bf16. a and b must be 16-byte aligned. m is the row count@M_NOTE@.
+   c: [m][OUTPUT_N] bf16. a and b must be 16-byte aligned, c, scale_a and
+   scale_b 4-byte aligned (the epilogue stores bf16 pairs). m is the row count@M_NOTE@.
    Returns CUDA_ERROR_INVALID_VALUE for a bad m or misaligned operands. */
 static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
                                   CUdeviceptr b, CUdeviceptr scale_a,
                                   CUdeviceptr scale_b, CUdeviceptr c, int m,
                                   CUstream stream) {
-  CUtensorMap map_a, map_b;
+  MOEC_TENSOR_MAP_ALIGNED CUtensorMap map_a, map_b;
   CUresult status;
   unsigned tiles, grid;
   void *params[6];
-  if (m < 0 || (@UPPER@_M >= 0 && m != @UPPER@_M) || ((a | b) & 15) != 0)
+  if (m < 0 || (@UPPER@_M >= 0 && m != @UPPER@_M) || ((a | b) & 15) != 0 ||
+      ((c | scale_a | scale_b) & 3) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   if (m == 0)
     return CUDA_SUCCESS;
@@ -223,10 +225,11 @@ static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel,
                                   CUdeviceptr scale_a, CUdeviceptr scale_b,
                                   CUdeviceptr c, CUdeviceptr offsets,
                                   int max_rows, CUstream stream) {
-  CUtensorMap map_a, map_b;
+  MOEC_TENSOR_MAP_ALIGNED CUtensorMap map_a, map_b;
   CUresult status;
   void *params[6];
-  if (max_rows <= 0 || ((a | b) & 15) != 0 || offsets == 0)
+  if (max_rows <= 0 || ((a | b) & 15) != 0 || offsets == 0 ||
+      ((c | scale_a | scale_b | offsets) & 3) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   status = @NAME@_encode_operand(&map_a, a, (cuuint64_t)max_rows,
                                  @UPPER@_TILE_M);
@@ -351,10 +354,24 @@ std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
   return formatDescription(describeGemm(spec));
 }
 
+/// cuda.h gives CUtensorMap its 64-byte alignment only under C11 and
+/// C++11; the driver requires it (C99 locals would be 8-byte aligned).
+static const char *kTensorMapAlignment = R"(#ifndef MOEC_TENSOR_MAP_ALIGNED
+#if defined(__GNUC__) || defined(__clang__)
+#define MOEC_TENSOR_MAP_ALIGNED __attribute__((aligned(64)))
+#elif defined(_MSC_VER)
+#define MOEC_TENSOR_MAP_ALIGNED __declspec(align(64))
+#else
+#error "a 64-byte aligned CUtensorMap needs GCC, Clang, MSVC or C11"
+#endif
+#endif
+)";
+
 std::string hopper::headerPrologue(llvm::StringRef guard) {
   return ("#ifndef " + guard + "_H\n#define " + guard +
           "_H\n\n#include <cuda.h>\n#include <stddef.h>\n#include "
-          "<stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
+          "<stdint.h>\n\n" + kTensorMapAlignment +
+          "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
       .str();
 }
 

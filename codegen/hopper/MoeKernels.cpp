@@ -16,6 +16,9 @@ namespace {
 
 /// e4m3's largest finite value: scale = amax / 448.
 constexpr float kE4m3Max = 448.0f;
+/// The smallest row maximum a quantizer divides by (1e-12, as DeepGEMM's
+/// and torchao's FP8 casts clamp it).
+constexpr float kMinQuantizedRowMax = 1e-12f;
 /// bf16 elements per 16-byte access of the row kernels (rows are multiples
 /// of 16 elements, so every access is aligned).
 constexpr int64_t kVector = 8;
@@ -157,8 +160,12 @@ void MoeKernelBuilder::quantizeRow(Value src, Value srcRow, Value multiplier,
       givenMax ? givenMax : rowAbsMax(src, srcBase, multiplier, width);
   Value positive =
       arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, rowMax, f32c(0.0f));
+  // A subnormal maximum would make 1 / scale infinite: clamp it, as
+  // production quantizers do (an all-zero row keeps scale 1).
+  Value clamped =
+      arith::MaximumFOp::create(b, rowMax, f32c(kMinQuantizedRowMax));
   Value scale = arith::SelectOp::create(
-      b, positive, arith::DivFOp::create(b, rowMax, f32c(kE4m3Max)),
+      b, positive, arith::DivFOp::create(b, clamped, f32c(kE4m3Max)),
       f32c(1.0f));
   Value inverse = arith::DivFOp::create(b, f32c(1.0f), scale);
   Value factor = arith::MulFOp::create(b, multiplier, inverse);
@@ -337,6 +344,8 @@ void MoeKernelBuilder::buildDispatch(const MoeRoutingSpec &spec) {
               b, LLVM::AtomicBinOp::add, globalAt(i32, cursors, expert), c32(1),
               LLVM::AtomicOrdering::monotonic);
           Value row = add(loadGlobal(i32, offsets, expert), slot);
+          if (spec.defect == KernelDefect::DispatchPastSegment)
+            row = add(row, c32(1));
           LLVM::StoreOp::create(b, row, smemAt(c32(0)));
           storeGlobal(row, tokenRow, block);
         });

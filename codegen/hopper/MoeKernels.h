@@ -31,6 +31,7 @@
 #ifndef MOEC_CODEGEN_HOPPER_MOEKERNELS_H
 #define MOEC_CODEGEN_HOPPER_MOEKERNELS_H
 
+#include "codegen/hopper/KernelDefect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
@@ -49,6 +50,8 @@ struct MoeRoutingSpec {
   /// FP8: dispatch quantizes each routed row to e4m3 with a row scale;
   /// otherwise it writes the scaled row as bf16 (no scales).
   bool fp8 = true;
+  /// A deliberate defect (emulator tests only).
+  KernelDefect defect = KernelDefect::None;
 };
 
 /// Adds NAME_route, NAME_offsets, NAME_dispatch and NAME_combine to the

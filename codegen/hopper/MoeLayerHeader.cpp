@@ -40,6 +40,18 @@ typedef struct {
   CUevent fork, join;
 } @NAME@_kernel;
 
+/* Destroys what a failed load created: nothing may outlive it. */
+static inline void @NAME@_release_streams(@NAME@_kernel *k) {
+  if (k->join)
+    cuEventDestroy(k->join);
+  if (k->fork)
+    cuEventDestroy(k->fork);
+  if (k->side)
+    cuStreamDestroy(k->side);
+  k->join = k->fork = NULL;
+  k->side = NULL;
+}
+
 /* Loads every kernel of the layer into the current context. */
 static inline CUresult @NAME@_load(@NAME@_kernel *k) {
   static const char *const small_names[] = {
@@ -54,6 +66,8 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
   CUdevice device;
   CUresult status = cuCtxGetDevice(&device);
   unsigned i;
+  k->side = NULL;
+  k->fork = k->join = NULL;
   if (status == CUDA_SUCCESS)
     status = cuDeviceGetAttribute(
         &k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
@@ -65,8 +79,10 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
     status = cuEventCreate(&k->join, CU_EVENT_DISABLE_TIMING);
   if (status == CUDA_SUCCESS)
     status = cuModuleLoadData(&k->module, @NAME@_image);
-  if (status != CUDA_SUCCESS)
+  if (status != CUDA_SUCCESS) {
+    @NAME@_release_streams(k);
     return status;
+  }
   /* A bf16 layer has no quantizers (the last two). */
   for (i = 0; i < (@UPPER@_FP8 ? 6u : 4u) && status == CUDA_SUCCESS; ++i)
     status = cuModuleGetFunction(small[i], k->module, small_names[i]);
@@ -81,8 +97,10 @@ static inline CUresult @NAME@_load(@NAME@_kernel *k) {
       status = cuFuncSetAttribute(
           g->fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, g->smem);
   }
-  if (status != CUDA_SUCCESS)
+  if (status != CUDA_SUCCESS) {
     cuModuleUnload(k->module);
+    @NAME@_release_streams(k);
+  }
   return status;
 }
 
@@ -196,7 +214,7 @@ static inline CUresult @NAME@_gemm(const @NAME@_kernel *k,
                                    CUdeviceptr scale_a, CUdeviceptr scale_b,
                                    void *last, CUdeviceptr *row_amax,
                                    CUstream stream) {
-  CUtensorMap map_a, map_b;
+  MOEC_TENSOR_MAP_ALIGNED CUtensorMap map_a, map_b;
   void *params[7];
   unsigned grid = (unsigned)k->sm_count;
   CUresult status = @NAME@_map(&map_a, a, 0, rows, kdim, g->tile_m);
@@ -347,7 +365,8 @@ static inline CUresult @NAME@_shared_expert(
    the combine; each sum is rounded to bf16 as the unfused layer rounds
    it). Top-1 routing: the expert's input is x * sigmoid(router logit),
    quantized to FP8 per token (rounded to bf16 in a bf16 layer). x, the
-   weights, residual and out are 16-byte aligned (else
+   router, the weights, residual and out are 16-byte aligned and the
+   scales 4-byte aligned (else
    CUDA_ERROR_INVALID_VALUE). workspace: @NAME@_workspace_bytes(tokens)
    device bytes, 256-byte aligned. The token count picks the prefill or
    decode GEMMs. Everything is queued on `stream` and, for the shared
@@ -366,7 +385,9 @@ static inline CUresult @NAME@_launch(
   int m = tokens;
   /* TMA and the row kernels' 16-byte accesses need aligned rows. */
   if (tokens <= 0 || (workspace & 255) != 0 ||
-      ((x | w13 | w2 | shared_w13 | shared_w2 | residual | out) & 15) != 0)
+      ((x | router | w13 | w2 | shared_w13 | shared_w2 | residual | out) &
+       15) != 0 ||
+      ((w13_scale | w2_scale | shared_w13_scale | shared_w2_scale) & 3) != 0)
     return CUDA_ERROR_INVALID_VALUE;
   w = @NAME@_carve(workspace, tokens);
   /* The row count the quantizers read, before the fork. */

@@ -59,28 +59,34 @@ static double round_e4m3(double v) {
   return v < 0 ? -r : r;
 }
 
-/* Quantizes v[n] per row as the kernels do: scale = amax / 448 (1 for a
-   zero row), values rounded to e4m3 and dequantized. */
-static void fake_quantize(double *v, int n) {
-  double amax = 0.0, scale;
+/* Quantizes the row v[n] * multiplier as the kernels do, in float: amax
+   of the scaled row, scale = amax / 448 (1 for a zero row), each value
+   multiplied by multiplier * (1 / scale) and rounded to e4m3; v receives
+   the dequantized values. The reciprocal matters: a bf16 value divided by
+   a bf16 amax / 448 often lands exactly on an e4m3 rounding tie, which the
+   kernels' product rounds to either side (the emulator showed 1e-2 errors
+   from such ties with a dividing reference). */
+static void fake_quantize(double *v, int n, float multiplier) {
+  float amax = 0.0f, scale, factor;
   int i;
   for (i = 0; i < n; ++i)
-    amax = fmax(amax, fabs(v[i]));
-  scale = amax > 0.0 ? (double)(float)(amax / 448.0) : 1.0;
+    amax = fmaxf(amax, fabsf((float)v[i] * multiplier));
+  scale = amax > 0.0f ? fmaxf(amax, 1e-12f) / 448.0f : 1.0f;
+  factor = multiplier * (1.0f / scale);
   for (i = 0; i < n; ++i)
-    v[i] = round_e4m3(v[i] / scale) * scale;
+    v[i] = round_e4m3((double)((float)v[i] * factor)) * scale;
 }
 
-/* What the layer stores between its GEMMs: FP8 quantizes per row, bf16
-   rounds each value. */
-static void round_activations(double *v, int n) {
+/* What the layer stores between its GEMMs, from v[n] * multiplier: FP8
+   quantizes per row, bf16 rounds each float product. */
+static void round_activations(double *v, int n, float multiplier) {
   int i;
   if (FP8) {
-    fake_quantize(v, n);
+    fake_quantize(v, n, multiplier);
     return;
   }
   for (i = 0; i < n; ++i)
-    v[i] = round_bf16(v[i]);
+    v[i] = round_bf16((double)((float)v[i] * multiplier));
 }
 
 /* FP8: random e4m3 codes of magnitude 1/4..4 and random row scales around
@@ -135,7 +141,7 @@ static void expert(const double *a, const unsigned char *w13, const float *s13,
     }
     h[j] = round_bf16(silu(g) * u);
   }
-  round_activations(h, I);
+  round_activations(h, I, 1.0f);
   for (c = 0; c < H; ++c) {
     double y = 0.0;
     for (k = 0; k < I; ++k)
@@ -358,15 +364,15 @@ static void reference_token(const host_layer *h, int t, int top, double logit,
   double score = 1.0 / (1.0 + exp(-logit));
   int c;
   for (c = 0; c < H; ++c)
-    a[c] = from_bf16(row[c]) * score;
-  round_activations(a, H);
+    a[c] = from_bf16(row[c]);
+  round_activations(a, H, (float)score);
   expert(a, h->w13 + (size_t)WB * top * 2 * I * H, h->s13 + (size_t)top * 2 * I,
          h->w2 + (size_t)WB * top * H * I, h->s2 + (size_t)top * H, y);
   /* The shared expert reads x itself (already bf16) or its FP8 rows. */
   for (c = 0; c < H; ++c)
     a[c] = from_bf16(row[c]);
   if (FP8)
-    fake_quantize(a, H);
+    fake_quantize(a, H, 1.0f);
   expert(a, h->sw13, h->ss13, h->sw2, h->ss2, s);
   for (c = 0; c < H; ++c) {
     want[c] = round_bf16(y[c] + s[c]);

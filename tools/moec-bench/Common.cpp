@@ -22,7 +22,10 @@ const char *const kUsage =
     "                       [--markdown=FILE] [--reps=N]\n"
     "       moec-bench moe LAYER.json... [--m=TOKENS] [--baseline=FILE]\n"
     "                      [--moe-baseline=FILE] [--markdown=FILE] "
-    "[--reps=N]\n";
+    "[--reps=N]\n"
+    "every command: [--device=cuda|emulator] (default cuda; emulator runs "
+    "the\n"
+    "  kernels' emulation objects on the host, found beside the JSON)\n";
 
 absl::StatusOr<Options> parseOptions(int argc, char **argv) {
   Options options;
@@ -42,7 +45,21 @@ absl::StatusOr<Options> parseOptions(int argc, char **argv) {
         return std::nullopt;
       return std::string(arg.substr(prefix.size()));
     };
-    if (auto list = value("--m")) {
+    // --device takes its value after '=' or as the next argument.
+    std::optional<std::string> device = value("--device");
+    if (!device && arg == "--device") {
+      if (i + 1 == argc)
+        return absl::InvalidArgumentError(
+            "--device: expected cuda or emulator");
+      device = std::string(argv[++i]);
+    }
+    if (device) {
+      if (*device != "cuda" && *device != "emulator")
+        return absl::InvalidArgumentError(
+            runtime::strCat("--device: unknown device '", *device,
+                            "' (expected cuda or emulator)"));
+      options.device = *device;
+    } else if (auto list = value("--m")) {
       for (absl::string_view item : absl::StrSplit(*list, ',')) {
         int64_t rows;
         if (!absl::SimpleAtoi(item, &rows) || rows <= 0)

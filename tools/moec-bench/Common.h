@@ -32,6 +32,9 @@ struct Options {
   uint64_t seed = 1;
   int reps = 50;
   std::string baseline, markdown, moeBaseline;
+  /// "cuda" (the NVIDIA driver) or "emulator" (moec's emulating driver,
+  /// which runs the kernels' emulation objects on the host).
+  std::string device = "cuda";
 };
 
 extern const char *const kUsage;

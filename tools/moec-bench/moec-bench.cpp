@@ -22,6 +22,10 @@
 //   median time, TFLOP/s, GB/s of touched expert weights, roofline and the
 //   ratio to the best PyTorch path of `torch_baseline.py moe`.
 //
+// --device=emulator (every command) loads moec's emulating driver instead
+// of the NVIDIA one and points it at the directories of the given JSON
+// files, where `moec emit-kernel` writes the kernels' emulation objects.
+//
 // Built with the runtime only (no MLIR/LLVM): it runs on GPU machines.
 //
 //===----------------------------------------------------------------------===//
@@ -35,9 +39,32 @@ using namespace moec::bench;
 
 namespace {
 
+/// The directory part of `path` ("." when it has none).
+std::string directoryOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+/// Opens GPU 0 of the NVIDIA driver or of the emulating driver.
+absl::StatusOr<std::unique_ptr<runtime::CudaDevice>>
+openDevice(const Options &options) {
+  bool emulator = options.device == "emulator";
+  absl::StatusOr<std::shared_ptr<const runtime::CudaDriver>> driver =
+      emulator ? runtime::CudaDriver::loadEmulator()
+               : runtime::CudaDriver::load();
+  if (!driver.ok())
+    return driver.status();
+  if (emulator)
+    for (const std::string &path : options.kernels)
+      (*driver)->addEmulatorSearchPath(directoryOf(path));
+  return runtime::CudaDevice::open(*std::move(driver), 0);
+}
+
 int run(const Options &options) {
   absl::StatusOr<std::unique_ptr<runtime::CudaDevice>> device =
-      runtime::CudaDevice::open();
+      openDevice(options);
   if (!device.ok()) {
     printError(device.status());
     return 1;

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/hopper/Ptx.h"
+#include "codegen/hopper/emulation/Passes.h"
 #include "dialects/InitAllDialects.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -19,8 +21,10 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::moec::registerAllDialects(registry);
   mlir::moec::cpu::registerCpuCodegenDialects(registry);
+  mlir::moec::hopper::registerHopperCodegen(registry);
   mlir::moec::registerAllPasses();
   mlir::moec::cpu::registerCpuCodegenPasses();
+  mlir::moec::hopper::emulation::registerEmulationPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moec optimizer driver\n", registry));
 }

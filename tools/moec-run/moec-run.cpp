@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaDriver.h"
 #include "runtime/Npy.h"
 #include "runtime/Session.h"
 #include "runtime/StringUtil.h"
@@ -28,6 +29,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
@@ -58,8 +60,11 @@ options:
   --prompt-ids IDS       comma-separated prompt token ids, e.g. 1,2,3
                          (non-negative integers, at least one)
   --max-new-tokens N     most tokens to generate (non-negative integer)
-  --device cpu|cuda      where to run (default: cpu; this build runs CPU
-                         artifacts only)
+  --device cpu|cuda|emulator
+                         where to run (default: cpu; this build runs CPU
+                         artifacts only); emulator is the cuda device on
+                         moec's emulating driver ($MOEC_EMULATOR_LIBCUDA,
+                         else lib/emulator/libcuda.so.1 of this build)
   --temperature T        sampling temperature, >= 0 (default: 0, greedy)
   --top-p P              nucleus sampling mass in (0, 1] (default: 1, off)
   --seed S               random seed for sampling, a non-negative integer
@@ -194,9 +199,11 @@ static absl::Status applyOption(std::string_view name, std::string_view value,
       return n.status();
     options.maxNewTokens = static_cast<int64_t>(*n);
   } else if (name == "--device") {
-    if (value != "cpu" && value != "cuda")
-      return absl::InvalidArgumentError(strCat(
-          "--device: unknown device '", value, "' (expected cpu or cuda)"));
+    if (value != "cpu" && value != "cuda" && value != "emulator")
+      return absl::InvalidArgumentError(
+          strCat("--device: unknown device '", value,
+                 "' (expected cpu or cuda); emulator runs the cuda device on "
+                 "moec's emulating driver"));
     options.device = std::string(value);
   } else if (name == "--temperature" || name == "--top-p") {
     bool temperature = name == "--temperature";
@@ -309,14 +316,44 @@ private:
   uint64_t count = 0;
 };
 
+/// Points the runtime's cuda device at the emulating driver: Session opens
+/// the driver $MOEC_LIBCUDA names. Loading it here first gives the
+/// emulator's own message when it is missing.
+static absl::Status useEmulator() {
+  absl::StatusOr<std::shared_ptr<const rt::CudaDriver>> emulator =
+      rt::CudaDriver::loadEmulator();
+  if (!emulator.ok())
+    return absl::Status(
+        emulator.status().code(),
+        strCat("device emulator: ", emulator.status().message()));
+  ::setenv(rt::CudaDriver::kLibraryEnvVar, (*emulator)->library().c_str(), 1);
+  return absl::OkStatus();
+}
+
+/// Session's "device cuda: ..." errors, renamed for --device emulator.
+static absl::Status renameDevice(const absl::Status &status,
+                                 const std::string &device) {
+  std::string message(status.message());
+  const std::string kCuda = "device cuda: ";
+  if (device != "emulator" || message.compare(0, kCuda.size(), kCuda) != 0)
+    return status;
+  return absl::Status(
+      status.code(), strCat("device emulator: ", message.substr(kCuda.size())));
+}
+
 /// Loads the artifact and generates tokens.
 static absl::Status run(const Options &options) {
   rt::SessionOptions sessionOptions;
   sessionOptions.device = options.device;
+  if (options.device == "emulator") {
+    if (absl::Status s = useEmulator(); !s.ok())
+      return s;
+    sessionOptions.device = "cuda";
+  }
   absl::StatusOr<std::unique_ptr<rt::Session>> session =
       rt::Session::open(options.artifact, sessionOptions);
   if (!session.ok())
-    return session.status();
+    return renameDevice(session.status(), options.device);
   rt::GenerateOptions generate;
   generate.maxNewTokens = uint64_t(options.maxNewTokens);
   generate.sampling.temperature = options.temperature;

@@ -9,6 +9,8 @@
 #include "codegen/hopper/KernelHeader.h"
 #include "codegen/hopper/MoeLayer.h"
 #include "codegen/hopper/Ptx.h"
+#include "codegen/hopper/emulation/EmulationObject.h"
+#include "moec/emulator_abi.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
@@ -114,6 +116,13 @@ llvm::Expected<GemmKernelSpec> specFor(MLIRContext &context,
   }
   if (!spec)
     return spec.takeError();
+  std::optional<KernelDefect> defect = parseKernelDefect(request.defect);
+  if (!defect || *defect == KernelDefect::DispatchPastSegment)
+    return fail("--inject-defect: '" + request.defect +
+                "' is not a GEMM defect (wrong-sbo, wrong-swizzle, "
+                "expect-tx-short, empty-parity-flipped, skip-empty-arrive, "
+                "epilogue-row-offset, block-scale-off-by-one)");
+  spec->defect = *defect;
   if (!request.name.empty()) {
     if (!isCIdentifier(request.name))
       return fail("--name: '" + request.name +
@@ -169,6 +178,45 @@ int writeKernelFiles(const EmitKernelRequest &request, llvm::StringRef name,
   return 0;
 }
 
+/// Removes NAME.*.emu.so objects of earlier builds, whose hashes no longer
+/// match any image.
+void removeStaleEmulationObjects(llvm::StringRef dir, llvm::StringRef name) {
+  std::error_code ec;
+  std::string prefix = (name + ".").str();
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef file = llvm::sys::path::filename(it->path());
+    llvm::StringRef hash = file;
+    if (!hash.consume_front(prefix) || !hash.consume_back(".emu.so") ||
+        hash.size() != 16 || !llvm::all_of(hash, llvm::isHexDigit))
+      continue;
+    llvm::sys::fs::remove(it->path());
+  }
+}
+
+/// Writes DIR/NAME.<hash>.emu.so: the same kernel module compiled for the
+/// Hopper emulator, found by the emulating driver through the image's hash.
+int writeEmulationObject(const EmitKernelRequest &request,
+                         llvm::StringRef name, ModuleOp module,
+                         const KernelImage &image) {
+  uint64_t hash = moecEmuImageHash(image.bytes.data(), image.bytes.size());
+  std::string lowered;
+  llvm::Expected<std::string> object = compileEmulationObject(
+      module, hash, request.keepMlir ? &lowered : nullptr);
+  if (!object)
+    return fail(object.takeError());
+  removeStaleEmulationObjects(request.outputDir, name);
+  llvm::SmallString<256> objectPath(request.outputDir);
+  llvm::sys::path::append(objectPath, emulationObjectFileName(name, hash));
+  if (llvm::Error error = writeFile(objectPath, *object))
+    return fail(std::move(error));
+  if (request.keepMlir)
+    if (llvm::Error error =
+            writeFile(pathIn(request.outputDir, name, "emu.mlir"), lowered))
+      return fail(std::move(error));
+  return 0;
+}
+
 std::string printModule(ModuleOp module, bool keep) {
   std::string text;
   if (keep) {
@@ -186,12 +234,19 @@ int compileAndWrite(const EmitKernelRequest &request, llvm::StringRef name,
                     llvm::StringRef description,
                     std::vector<PtxasReport> &reports) {
   std::string mlirText = printModule(module, request.keepMlir);
+  // translateToPtx lowers the module in place: the emulator gets a copy of
+  // the NVVM-level module the cubin comes from.
+  OwningOpRef<ModuleOp> emulated(module.clone());
   auto compiled = compileModule(module, request, reports);
   if (!compiled)
     return fail(compiled.takeError());
   auto &[ptx, image] = *compiled;
-  return writeKernelFiles(request, name, ptx, image, header(image), description,
-                          mlirText);
+  if (int status = writeKernelFiles(request, name, ptx, image, header(image),
+                                    description, mlirText))
+    return status;
+  if (!request.emulation)
+    return 0;
+  return writeEmulationObject(request, name, *emulated, image);
 }
 
 int emitMoeLayer(const EmitKernelRequest &request) {
@@ -213,6 +268,13 @@ int emitMoeLayer(const EmitKernelRequest &request) {
                        *precision, request.name);
   if (!spec)
     return fail(spec.takeError());
+  std::optional<KernelDefect> defect = parseKernelDefect(request.defect);
+  if (!defect || (*defect != KernelDefect::None &&
+                  *defect != KernelDefect::DispatchPastSegment))
+    return fail("--inject-defect: a moe-layer takes dispatch-past-segment "
+                "only, not '" +
+                request.defect + "'");
+  spec->routing.defect = *defect;
   OwningOpRef<ModuleOp> module = buildMoeLayerModule(&context, *spec);
   std::vector<PtxasReport> reports;
   if (int status = compileAndWrite(

@@ -47,6 +47,10 @@ struct EmitKernelRequest {
   std::string ptxas;
   /// Also write DIR/NAME.mlir, the NVVM-level kernel before lowering.
   bool keepMlir = false;
+  /// Also write DIR/NAME.<hash>.emu.so, the Hopper emulator's object.
+  bool emulation = true;
+  /// A deliberate defect for the emulator's tests (KernelDefect.h).
+  std::string defect = "none";
 };
 
 /// Runs the subcommand; returns the process exit code.

@@ -186,8 +186,22 @@ cl::opt<std::string> emitKernelPtxas(
              "/usr/local/cuda/bin); 'none' writes PTX only"),
     cl::cat(moecCategory), cl::sub(emitKernelCommand));
 cl::opt<bool> emitKernelKeepMlir(
-    "keep-mlir", cl::desc("Also write DIR/NAME.mlir, the NVVM-level kernel"),
+    "keep-mlir",
+    cl::desc("Also write DIR/NAME.mlir, the NVVM-level kernel, and "
+             "DIR/NAME.emu.mlir, its lowering for the Hopper emulator"),
     cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<std::string> emitKernelDefect(
+    "inject-defect",
+    cl::desc("Test only: build the kernel with one deliberate defect that "
+             "the Hopper emulator must catch (see codegen/hopper/"
+             "KernelDefect.h)"),
+    cl::init("none"), cl::Hidden, cl::cat(moecCategory),
+    cl::sub(emitKernelCommand));
+cl::opt<bool> emitKernelEmulation(
+    "emulation",
+    cl::desc("Also write DIR/NAME.<image hash>.emu.so, the kernel compiled "
+             "for the Hopper emulator (default: on)"),
+    cl::init(true), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 
 void printVersion(raw_ostream &os) {
   os << "moec " << MOEC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
@@ -263,6 +277,8 @@ int main(int argc, char **argv) {
     request.outputDir = emitKernelOutput;
     request.ptxas = emitKernelPtxas;
     request.keepMlir = emitKernelKeepMlir;
+    request.emulation = emitKernelEmulation;
+    request.defect = emitKernelDefect;
     return mlir::moec::runEmitKernelCommand(request);
   }
 
