@@ -40,6 +40,11 @@ llvm_config.add_tool_substitutions(
 config.substitutions.append(("%fake_libcuda", os.path.join(
     config.moec_obj_root, "lib", "MoecFakeLibcuda.so")))
 
+# The Hopper emulator's libcuda (runtime/emulator/driver): GPU programs run
+# their emitted kernels on the CPU with LD_LIBRARY_PATH=%emulator_libcuda_dir.
+config.substitutions.append(("%emulator_libcuda_dir", os.path.join(
+    config.moec_obj_root, "lib", "emulator")))
+
 # mlir-runner JIT-runs modules lowered by moec-cpu-lower-to-llvm in the CPU
 # code generator's execution tests (test/codegen/cpu/exec-*.mlir):
 # %mlir_runner, %mlir_runner_utils and %mlir_c_runner_utils (the print and
