@@ -8,15 +8,15 @@
 // This file declares CudaDriver: libcuda loaded at run time with dlopen, its
 // entry points resolved by name, and cuInit called. The runtime builds and
 // its tests pass on machines without CUDA (DESIGN.md section 4), so it never
-// includes cuda.h: namespace moec::cuda below declares the few driver types
-// and constants it uses, ABI-compatible with cuda.h (the numbers are copied
-// from CUDA 13's header; test/runtime/CudaAbiTest.cpp checks them against
-// the real header where the toolkit is installed).
+// includes cuda.h: runtime/CudaAbi.h declares the driver types and
+// constants it uses.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MOEC_RUNTIME_CUDADRIVER_H
 #define MOEC_RUNTIME_CUDADRIVER_H
+
+#include "runtime/CudaAbi.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,131 +28,6 @@
 #include <string_view>
 
 namespace moec::cuda {
-
-// The names follow cuda.h so that each can be looked up there.
-
-using CUresult = int;
-using CUdevice = int;
-using CUdeviceptr = uint64_t;
-using CUcontext = struct CUctx_st *;
-using CUmodule = struct CUmod_st *;
-using CUfunction = struct CUfunc_st *;
-using CUstream = struct CUstream_st *;
-using CUevent = struct CUevent_st *;
-using CUgraph = struct CUgraph_st *;
-using CUgraphExec = struct CUgraphExec_st *;
-
-constexpr CUresult CUDA_SUCCESS = 0;
-constexpr CUresult CUDA_ERROR_INVALID_VALUE = 1;
-constexpr CUresult CUDA_ERROR_OUT_OF_MEMORY = 2;
-constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
-constexpr CUresult CUDA_ERROR_INVALID_IMAGE = 200;
-constexpr CUresult CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
-constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
-constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
-constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
-constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
-constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNJOINED = 904;
-
-enum CUdevice_attribute : int {
-  CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
-};
-
-enum CUfunction_attribute : int {
-  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
-};
-
-enum CUjit_option : int {
-  CU_JIT_ERROR_LOG_BUFFER = 5,
-  CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
-};
-
-enum CUstream_flags : unsigned {
-  CU_STREAM_DEFAULT = 0,
-  CU_STREAM_NON_BLOCKING = 1,
-};
-
-enum CUstreamCaptureMode : int {
-  CU_STREAM_CAPTURE_MODE_GLOBAL = 0,
-  CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
-  CU_STREAM_CAPTURE_MODE_RELAXED = 2,
-};
-
-enum CUevent_flags : unsigned {
-  CU_EVENT_DEFAULT = 0,
-  CU_EVENT_DISABLE_TIMING = 2,
-};
-
-enum CUlaunchAttributeID : int {
-  CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4,
-};
-
-/// cuda.h's CUlaunchAttributeValue: a 64-byte union; only the cluster
-/// dimensions are used here. Its other members hold pointers, hence the
-/// alignment.
-union alignas(8) CUlaunchAttributeValue {
-  char pad[64];
-  struct {
-    unsigned x, y, z;
-  } clusterDim;
-};
-
-struct CUlaunchAttribute {
-  CUlaunchAttributeID id;
-  char pad[8 - sizeof(CUlaunchAttributeID)];
-  CUlaunchAttributeValue value;
-};
-
-struct CUlaunchConfig {
-  unsigned gridDimX, gridDimY, gridDimZ;
-  unsigned blockDimX, blockDimY, blockDimZ;
-  unsigned sharedMemBytes;
-  CUstream hStream;
-  CUlaunchAttribute *attrs;
-  unsigned numAttrs;
-};
-
-/// A TMA descriptor, opaque. CUDA 13's header aligns it to 128 bytes (the
-/// driver needs 64); matching the header keeps the two interchangeable.
-struct alignas(128) CUtensorMap {
-  uint64_t opaque[16];
-};
-
-enum CUtensorMapDataType : int {
-  CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0,
-  CU_TENSOR_MAP_DATA_TYPE_FLOAT32 = 7,
-  CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9,
-};
-
-enum CUtensorMapInterleave : int {
-  CU_TENSOR_MAP_INTERLEAVE_NONE = 0,
-};
-
-enum CUtensorMapSwizzle : int {
-  CU_TENSOR_MAP_SWIZZLE_NONE = 0,
-  CU_TENSOR_MAP_SWIZZLE_32B = 1,
-  CU_TENSOR_MAP_SWIZZLE_64B = 2,
-  CU_TENSOR_MAP_SWIZZLE_128B = 3,
-};
-
-enum CUtensorMapL2promotion : int {
-  CU_TENSOR_MAP_L2_PROMOTION_NONE = 0,
-  CU_TENSOR_MAP_L2_PROMOTION_L2_64B = 1,
-  CU_TENSOR_MAP_L2_PROMOTION_L2_128B = 2,
-  CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3,
-};
-
-enum CUtensorMapFloatOOBfill : int {
-  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0,
-  CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA = 1,
-};
-
-static_assert(sizeof(CUlaunchAttributeValue) == 64);
-static_assert(sizeof(CUlaunchAttribute) == 72);
-static_assert(sizeof(CUlaunchConfig) == 56);
-static_assert(sizeof(CUtensorMap) == 128);
 
 /// The driver entry points moec calls, resolved from libcuda by the symbol
 /// names in comments (the versioned ones cuda.h maps the plain names to).

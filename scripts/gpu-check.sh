@@ -13,7 +13,9 @@
 #       reference) and the MoE layer example against its float64 reference,
 #       then bench/torch_baseline.py (cuBLAS, copy bandwidth and the MoE
 #       layer baselines of anchors.md, same run), `moec-bench gemm` and
-#       `moec-bench moe`, and prints the tables last. Results
+#       `moec-bench moe`, and prints the tables last; the grouped checks
+#       also run under the Hopper emulator (same seed, same operands) and
+#       the two are printed side by side (emulator-vs-gpu.log). Results
 #       go to $OUT (when set) or DIR/results. Exits non-zero on any failed
 #       check. Takes a few minutes.
 set -euo pipefail
@@ -89,8 +91,36 @@ prepare() {
   "$moec" emit-kernel moe-layer --experts=16 --hidden=5120 --inter=8192 \
     --precision=bf16 -o "$DIR/layers" >/dev/null
   cp "$ROOT/build/bin/moec-bench" "$ROOT"/build/bin/moec-example-* "$DIR/bin/"
+  # The Hopper emulator's libcuda, where moec-bench --device emulator looks
+  # for it (<bin>/../lib/emulator): the run compares it with the GPU.
+  mkdir -p "$DIR/lib/emulator"
+  cp "$ROOT/build/lib/emulator/libcuda.so.1" "$DIR/lib/emulator/"
   cp "$ROOT/bench/torch_baseline.py" "$DIR/"
   echo "gpu-check: prepared $(ls "$DIR"/kernels/*.json "$DIR"/grouped-check/*.json | wc -l) kernels in $DIR"
+}
+
+# Joins two `moec-bench check` logs on (kernel, case) and prints both
+# relative errors; fails when one passes and the other does not, or when a
+# case is missing from the GPU log, or when the emulator ran nothing.
+compare_with_emulator() { # gpu.log emulator.log
+  awk '
+    $1 == "check" { key = $2 " " $3 " " $4; err[FILENAME, key] = $(NF-2); ok[FILENAME, key] = $NF; keys[key] = 1 }
+    END {
+      printf "%-64s %-22s %-22s %s\n", "check", "gpu", "emulator", "agree"
+      bad = 0
+      for (k in keys) {
+        g = ok[ARGV[1], k]; e = ok[ARGV[2], k]
+        if (e == "") continue
+        compared++
+        agree = (g == e) ? "yes" : "NO"
+        if (g == "") g = "(missing)"
+        if (g != e) bad++
+        printf "%-64s %-22s %-22s %s\n", k, err[ARGV[1], k] " " g, err[ARGV[2], k] " " e, agree
+      }
+      if (compared == 0) { print "emulator vs GPU: the emulator ran no check"; exit 1 }
+      printf "emulator vs GPU: %d checks compared, %d disagreements\n", compared, bad
+      exit bad > 0
+    }' "$1" "$2"
 }
 
 run() {
@@ -136,6 +166,17 @@ run() {
   # every-other-expert-empty routing.
   "$DIR/bin/moec-bench" check "$DIR"/grouped-check/*.json --m=1,300,2049 \
     --seed="$seed" 2>&1 | tee "$results/check-grouped.log" ||
+    failures=$((failures + 1))
+  echo "== emulator vs GPU (grouped checks, same seed and operands)"
+  # The emulator runs the same kernels on the same operands (the seed fixes
+  # them); both errors are against the float64 reference, so where the GPU
+  # and the emulator agree the two columns are close (FP8 accumulates in
+  # full fp32 in the emulator, in fewer bits on the tensor cores), and a
+  # check that passes on one and fails on the other is a disagreement.
+  "$DIR/bin/moec-bench" check "$DIR"/grouped-check/*.json --m=1,300 \
+    --seed="$seed" --device emulator >"$results/check-emulator.log" 2>&1 || true
+  compare_with_emulator "$results/check-grouped.log" \
+    "$results/check-emulator.log" | tee "$results/emulator-vs-gpu.log" ||
     failures=$((failures + 1))
   echo "== baselines (PyTorch, same run)"
   local baseline=()

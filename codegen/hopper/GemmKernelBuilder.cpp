@@ -346,8 +346,8 @@ Value GemmKernelBuilder::emitBf16KLoop(Value it, Accumulators &accs) {
 Value GemmKernelBuilder::descriptor(Value sharedAddress) {
   uint64_t strideField = spec.defect == KernelDefect::WrongSbo ? 32 : 64;
   uint64_t swizzleMode = spec.defect == KernelDefect::WrongSwizzle ? 2 : 1;
-  uint64_t kFixedBits = (uint64_t(1) << 16) | (strideField << 32) |
-                        (swizzleMode << 62);
+  uint64_t kFixedBits =
+      (uint64_t(1) << 16) | (strideField << 32) | (swizzleMode << 62);
   Value address = wide(sharedAddress);
   Value field = arith::ShRUIOp::create(
       b, arith::AndIOp::create(b, address, c64(0x3FFFF)), c64(4));

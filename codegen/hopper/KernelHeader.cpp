@@ -370,7 +370,8 @@ static const char *kTensorMapAlignment = R"(#ifndef MOEC_TENSOR_MAP_ALIGNED
 std::string hopper::headerPrologue(llvm::StringRef guard) {
   return ("#ifndef " + guard + "_H\n#define " + guard +
           "_H\n\n#include <cuda.h>\n#include <stddef.h>\n#include "
-          "<stdint.h>\n\n" + kTensorMapAlignment +
+          "<stdint.h>\n\n" +
+          kTensorMapAlignment +
           "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
       .str();
 }

@@ -6,14 +6,14 @@
 //===----------------------------------------------------------------------===//
 //
 // This file checks, at compile time, that the driver types and constants
-// runtime/CudaDriver.h declares for itself match the CUDA toolkit's cuda.h.
+// runtime/CudaAbi.h declares for itself match the CUDA toolkit's cuda.h.
 // It is built only where the toolkit is installed (test/runtime/
 // CMakeLists.txt), with cuda.h's directory on this file's include path
 // alone: the runtime itself never sees cuda.h.
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/CudaDriver.h"
+#include "runtime/CudaAbi.h"
 
 #include "gtest/gtest.h"
 
@@ -38,6 +38,17 @@ MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_UNSUPPORTED_PTX_VERSION);
 MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_NOT_FOUND);
 MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
 MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_STREAM_CAPTURE_UNJOINED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_NOT_INITIALIZED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_DEINITIALIZED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_INVALID_DEVICE);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_INVALID_CONTEXT);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_INVALID_HANDLE);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_NOT_READY);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_ILLEGAL_ADDRESS);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_LAUNCH_FAILED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_NOT_SUPPORTED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+MOEC_EXPECT_SAME_VALUE(CUDA_ERROR_UNKNOWN);
 MOEC_EXPECT_SAME_VALUE(CU_STREAM_CAPTURE_MODE_GLOBAL);
 MOEC_EXPECT_SAME_VALUE(CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
 MOEC_EXPECT_SAME_VALUE(CU_STREAM_CAPTURE_MODE_RELAXED);

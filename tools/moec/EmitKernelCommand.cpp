@@ -10,9 +10,9 @@
 #include "codegen/hopper/MoeLayer.h"
 #include "codegen/hopper/Ptx.h"
 #include "codegen/hopper/emulation/EmulationObject.h"
-#include "moec/emulator_abi.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "moec/emulator_abi.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -196,9 +196,8 @@ void removeStaleEmulationObjects(llvm::StringRef dir, llvm::StringRef name) {
 
 /// Writes DIR/NAME.<hash>.emu.so: the same kernel module compiled for the
 /// Hopper emulator, found by the emulating driver through the image's hash.
-int writeEmulationObject(const EmitKernelRequest &request,
-                         llvm::StringRef name, ModuleOp module,
-                         const KernelImage &image) {
+int writeEmulationObject(const EmitKernelRequest &request, llvm::StringRef name,
+                         ModuleOp module, const KernelImage &image) {
   uint64_t hash = moecEmuImageHash(image.bytes.data(), image.bytes.size());
   std::string lowered;
   llvm::Expected<std::string> object = compileEmulationObject(

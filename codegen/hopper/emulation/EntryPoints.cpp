@@ -5,9 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/hopper/emulation/Passes.h"
-#include "moec/emulator_abi.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "moec/emulator_abi.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::moec::hopper::emulation {
@@ -48,8 +48,7 @@ private:
   LLVM::GlobalOp constantGlobal(llvm::StringRef name, Type type,
                                 Attribute value, LLVM::Linkage linkage);
   /// A private `i32[]` global with `values` (none: null pointer).
-  Value i32Array(OpBuilder &b, llvm::StringRef name,
-                 ArrayRef<uint32_t> values);
+  Value i32Array(OpBuilder &b, llvm::StringRef name, ArrayRef<uint32_t> values);
 
   ModuleOp module;
   const DataLayout &layout;
@@ -76,9 +75,9 @@ KernelRecord EntryPointBuilder::addLaunch(LLVM::LLVMFuncOp kernel) {
   SmallVector<Value> args;
   for (auto [index, argType] :
        llvm::enumerate(kernel.getFunctionType().getParams())) {
-    Value slot =
-        LLVM::GEPOp::create(b, loc, ptr, ptr, params,
-                            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, ptr, params,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
     Value address = LLVM::LoadOp::create(b, loc, ptr, slot);
     // A by-value aggregate (a CUtensorMap) is passed by its address, as the
     // byval attribute expects; scalars and pointers are loaded.
@@ -126,8 +125,8 @@ Value EntryPointBuilder::i32Array(OpBuilder &b, llvm::StringRef name,
     return LLVM::ZeroOp::create(b, loc, ptr);
   SmallVector<int32_t> data(values.begin(), values.end());
   auto type = LLVM::LLVMArrayType::get(b.getI32Type(), data.size());
-  auto tensorType =
-      RankedTensorType::get({static_cast<int64_t>(data.size())}, b.getI32Type());
+  auto tensorType = RankedTensorType::get({static_cast<int64_t>(data.size())},
+                                          b.getI32Type());
   constantGlobal(name, type, DenseIntElementsAttr::get(tensorType, data),
                  LLVM::Linkage::Private);
   return LLVM::AddressOfOp::create(b, loc, ptr, name);
@@ -151,9 +150,8 @@ void EntryPointBuilder::addAbiSymbols(ArrayRef<KernelRecord> kernels,
   auto recordType =
       LLVM::LLVMStructType::getLiteral(ctx, {ptr, ptr, i32, ptr, ptr, i32});
   auto tableType = LLVM::LLVMArrayType::get(recordType, kernels.size());
-  LLVM::GlobalOp table =
-      constantGlobal("__moec_emu_kernels", tableType, Attribute(),
-                     LLVM::Linkage::External);
+  LLVM::GlobalOp table = constantGlobal("__moec_emu_kernels", tableType,
+                                        Attribute(), LLVM::Linkage::External);
   Location loc = module.getLoc();
   b.setInsertionPointToStart(b.createBlock(&table.getInitializerRegion()));
   Value value = LLVM::UndefOp::create(b, loc, tableType);
@@ -186,7 +184,9 @@ void EntryPointBuilder::addAbiSymbols(ArrayRef<KernelRecord> kernels,
   LLVM::ReturnOp::create(b, loc, value);
 }
 
-struct EmuEntryPoints : public ::mlir::moec::hopper::emulation::impl::EmuEntryPointsBase<EmuEntryPoints> {
+struct EmuEntryPoints
+    : public ::mlir::moec::hopper::emulation::impl::EmuEntryPointsBase<
+          EmuEntryPoints> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();

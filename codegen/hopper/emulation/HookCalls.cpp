@@ -11,7 +11,8 @@
 using namespace mlir;
 using namespace mlir::moec::hopper::emulation;
 
-LLVM::LLVMPointerType mlir::moec::hopper::emulation::genericPointer(MLIRContext *context) {
+LLVM::LLVMPointerType
+mlir::moec::hopper::emulation::genericPointer(MLIRContext *context) {
   return LLVM::LLVMPointerType::get(context);
 }
 
@@ -50,8 +51,7 @@ LLVM::GlobalOp HookCaller::hookTable() {
   return table;
 }
 
-Value HookCaller::siteString(OpBuilder &b, Location loc,
-                             llvm::StringRef text) {
+Value HookCaller::siteString(OpBuilder &b, Location loc, llvm::StringRef text) {
   auto it = siteSymbols.find(text);
   if (it == siteSymbols.end()) {
     std::string symbol = (kSitePrefix + llvm::Twine(siteCount++)).str();

@@ -6,8 +6,8 @@
 
 #include "codegen/hopper/emulation/HookCalls.h"
 #include "codegen/hopper/emulation/Passes.h"
-#include "moec/emulator_abi.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "moec/emulator_abi.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::moec::hopper::emulation {
@@ -37,7 +37,8 @@ std::optional<Access> describeAccess(Operation *op) {
       })
       .Case([](LLVM::StoreOp store) {
         return Access{store.getAddr(), store.getValue().getType(),
-                      store.getAlignment().value_or(0), /*read=*/false, /*write=*/true};
+                      store.getAlignment().value_or(0), /*read=*/false,
+                      /*write=*/true};
       })
       .Case([](LLVM::AtomicRMWOp rmw) {
         return Access{rmw.getPtr(), rmw.getVal().getType(),
@@ -51,7 +52,8 @@ std::optional<Access> describeAccess(Operation *op) {
 }
 
 struct EmuInstrumentMemory
-    : public ::mlir::moec::hopper::emulation::impl::EmuInstrumentMemoryBase<EmuInstrumentMemory> {
+    : public ::mlir::moec::hopper::emulation::impl::EmuInstrumentMemoryBase<
+          EmuInstrumentMemory> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     HookCaller hooks(module);
@@ -78,8 +80,8 @@ struct EmuInstrumentMemory
                                : layout.getTypeABIAlignment(access.valueType);
       unsigned space = cast<LLVM::LLVMPointerType>(access.address.getType())
                            .getAddressSpace();
-      uint32_t flags = MOEC_EMU_ACCESS_FLAGS(space, access.read, access.write,
-                                             std::min<uint64_t>(alignment, 128));
+      uint32_t flags = MOEC_EMU_ACCESS_FLAGS(
+          space, access.read, access.write, std::min<uint64_t>(alignment, 128));
       Value sizeValue = LLVM::ConstantOp::create(b, loc, b.getI32Type(), bytes);
       Value flagValue = LLVM::ConstantOp::create(b, loc, b.getI32Type(), flags);
       hooks.call(b, loc, MOEC_EMU_HOOK_ACCESS, Type(),

@@ -42,13 +42,14 @@ void expandTruncate(LLVM::FPTruncOp op) {
   Type i16Type = withElement(op.getType(), b.getI16Type());
   Value bits = LLVM::BitcastOp::create(b, loc, i32Type, op.getArg());
   Value lsb = LLVM::AndOp::create(
-      b, loc, LLVM::LShrOp::create(b, loc, bits, intConstant(b, loc, i32Type, 16)),
+      b, loc,
+      LLVM::LShrOp::create(b, loc, bits, intConstant(b, loc, i32Type, 16)),
       intConstant(b, loc, i32Type, 1));
   Value bias =
       LLVM::AddOp::create(b, loc, lsb, intConstant(b, loc, i32Type, 0x7fff));
-  Value rounded = LLVM::LShrOp::create(
-      b, loc, LLVM::AddOp::create(b, loc, bits, bias),
-      intConstant(b, loc, i32Type, 16));
+  Value rounded =
+      LLVM::LShrOp::create(b, loc, LLVM::AddOp::create(b, loc, bits, bias),
+                           intConstant(b, loc, i32Type, 16));
   Value narrow = LLVM::TruncOp::create(b, loc, i16Type, rounded);
   Value isNan = LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::uno,
                                      op.getArg(), op.getArg());
@@ -66,9 +67,9 @@ void expandExtend(LLVM::FPExtOp op) {
   Type i32Type = withElement(op.getArg().getType(), b.getI32Type());
   Type f32Type = withElement(op.getArg().getType(), b.getF32Type());
   Value bits = LLVM::BitcastOp::create(b, loc, i16Type, op.getArg());
-  Value wide = LLVM::ShlOp::create(b, loc,
-                                   LLVM::ZExtOp::create(b, loc, i32Type, bits),
-                                   intConstant(b, loc, i32Type, 16));
+  Value wide =
+      LLVM::ShlOp::create(b, loc, LLVM::ZExtOp::create(b, loc, i32Type, bits),
+                          intConstant(b, loc, i32Type, 16));
   Value value = LLVM::BitcastOp::create(b, loc, f32Type, wide);
   if (f32Type != op.getType())
     value = LLVM::FPExtOp::create(b, loc, op.getType(), value);

@@ -14,8 +14,8 @@
 #include "codegen/hopper/KernelBuilder.h"
 #include "codegen/hopper/emulation/HookCalls.h"
 #include "codegen/hopper/emulation/Passes.h"
-#include "moec/emulator_abi.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "moec/emulator_abi.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::moec::hopper::emulation {
@@ -120,9 +120,9 @@ LogicalResult NvvmLowering::lower(Operation *op) {
       .Case([&](NVVM::SetMaxRegisterOp setmaxnreg) {
         bool increase =
             setmaxnreg.getAction() == NVVM::SetMaxRegisterAction::increase;
-        replaceWithHook(op, MOEC_EMU_HOOK_SETMAXNREG,
-                        {i32(b, loc, setmaxnreg.getRegCount()),
-                         i32(b, loc, increase)});
+        replaceWithHook(
+            op, MOEC_EMU_HOOK_SETMAXNREG,
+            {i32(b, loc, setmaxnreg.getRegCount()), i32(b, loc, increase)});
         return success();
       })
       .Case([&](NVVM::MBarrierInitOp init) -> LogicalResult {
@@ -225,9 +225,9 @@ LogicalResult NvvmLowering::lowerShfl(NVVM::ShflOp op) {
   if (valueType != i32Type)
     bits = LLVM::BitcastOp::create(b, loc, i32Type, bits);
   bool withValid = op.getReturnValueAndIsValid().value_or(false);
-  Value valid = withValid ? entryAlloca(op, i32Type, 1)
-                          : LLVM::ZeroOp::create(
-                                b, loc, genericPointer(b.getContext()));
+  Value valid =
+      withValid ? entryAlloca(op, i32Type, 1)
+                : LLVM::ZeroOp::create(b, loc, genericPointer(b.getContext()));
   Value result = callHook(op, b, MOEC_EMU_HOOK_SHFL, i32Type,
                           {i32(b, loc, kind), op.getThreadMask(), bits,
                            op.getOffset(), op.getMaskAndClamp(), valid});
@@ -253,8 +253,7 @@ LogicalResult NvvmLowering::lowerElect(NVVM::ElectSyncOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value mask = op.getMembermask() ? op.getMembermask() : i32(b, loc, -1);
-  Value elected =
-      callHook(op, b, MOEC_EMU_HOOK_ELECT, b.getI32Type(), {mask});
+  Value elected = callHook(op, b, MOEC_EMU_HOOK_ELECT, b.getI32Type(), {mask});
   Value pred = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, elected,
                                     i32(b, loc, 0));
   op.getPred().replaceAllUsesWith(pred);
@@ -274,8 +273,8 @@ LogicalResult NvvmLowering::lowerFenceProxy(NVVM::FenceProxyOp op) {
   return success();
 }
 
-LogicalResult NvvmLowering::lowerTmaLoad(
-    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp op) {
+LogicalResult
+NvvmLowering::lowerTmaLoad(NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp op) {
   if (op.getMode() != NVVM::TMALoadMode::TILE)
     return op.emitError("the emulator models tile-mode TMA loads only");
   if (op.getMulticastMask() || op.getPredicate() || op.getL2CacheHint() ||
@@ -338,18 +337,18 @@ LogicalResult NvvmLowering::lowerWgmma(NVVM::WgmmaMmaAsyncOp op) {
   Type f32 = b.getF32Type();
   Value array = entryAlloca(op, f32, registers);
   auto slot = [&](int64_t index) {
-    return LLVM::GEPOp::create(b, loc, genericPointer(b.getContext()), f32,
-                               array,
-                               ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+    return LLVM::GEPOp::create(
+        b, loc, genericPointer(b.getContext()), f32, array,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
   };
   bool accumulate = op.getScaleD() == NVVM::WGMMAScaleOut::one;
   // With scale-d 0 the input registers are ignored (often undef).
   if (accumulate)
     for (int64_t i = 0; i < registers; ++i)
-      LLVM::StoreOp::create(
-          b, loc, LLVM::ExtractValueOp::create(b, loc, op.getInouts(),
-                                       ArrayRef<int64_t>{i}),
-          slot(i));
+      LLVM::StoreOp::create(b, loc,
+                            LLVM::ExtractValueOp::create(b, loc, op.getInouts(),
+                                                         ArrayRef<int64_t>{i}),
+                            slot(i));
   bool negA = op.getScaleA() == NVVM::WGMMAScaleIn::neg;
   bool negB = op.getScaleB() == NVVM::WGMMAScaleIn::neg;
   bool transA = op.getLayoutA() != NVVM::MMALayout::row;
@@ -387,9 +386,9 @@ LogicalResult NvvmLowering::lowerCvtF8(NVVM::ConvertF32x2ToF8x2Op op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   uint32_t config = type | (op.getRelu() ? MOEC_EMU_CVT_RELU : 0u);
-  Value packed = callHook(op, b, MOEC_EMU_HOOK_CVT_F32X2_TO_F8X2,
-                          b.getI32Type(),
-                          {op.getA(), op.getB(), i32(b, loc, config)});
+  Value packed =
+      callHook(op, b, MOEC_EMU_HOOK_CVT_F32X2_TO_F8X2, b.getI32Type(),
+               {op.getA(), op.getB(), i32(b, loc, config)});
   Value result = LLVM::TruncOp::create(b, loc, b.getI16Type(), packed);
   if (op.getDst().getType() != result.getType())
     result = LLVM::BitcastOp::create(b, loc, op.getDst().getType(), result);
@@ -420,9 +419,9 @@ LogicalResult lowerSharedSymbols(ModuleOp module, HookCaller &hooks) {
     if (address.getGlobalName() != moec::hopper::kSmemSymbol)
       return;
     OpBuilder b(address);
-    Value base = hooks.call(b, address.getLoc(), MOEC_EMU_HOOK_DYNAMIC_SMEM,
-                            genericPointer(b.getContext()), {},
-                            hooks.siteName(address));
+    Value base =
+        hooks.call(b, address.getLoc(), MOEC_EMU_HOOK_DYNAMIC_SMEM,
+                   genericPointer(b.getContext()), {}, hooks.siteName(address));
     Value shared = LLVM::AddrSpaceCastOp::create(b, address.getLoc(),
                                                  address.getType(), base);
     address.replaceAllUsesWith(shared);
@@ -433,7 +432,9 @@ LogicalResult lowerSharedSymbols(ModuleOp module, HookCaller &hooks) {
   return success();
 }
 
-struct EmuLowerNvvm : public ::mlir::moec::hopper::emulation::impl::EmuLowerNvvmBase<EmuLowerNvvm> {
+struct EmuLowerNvvm
+    : public ::mlir::moec::hopper::emulation::impl::EmuLowerNvvmBase<
+          EmuLowerNvvm> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<Operation *> nvvmOps;

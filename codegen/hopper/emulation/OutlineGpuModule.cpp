@@ -17,7 +17,8 @@ using namespace mlir::moec::hopper::emulation;
 
 namespace {
 struct EmuOutlineGpuModule
-    : public ::mlir::moec::hopper::emulation::impl::EmuOutlineGpuModuleBase<EmuOutlineGpuModule> {
+    : public ::mlir::moec::hopper::emulation::impl::EmuOutlineGpuModuleBase<
+          EmuOutlineGpuModule> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> kernels(module.getOps<gpu::GPUModuleOp>());

@@ -15,7 +15,8 @@
 using namespace mlir;
 using namespace mlir::moec::hopper::emulation;
 
-void mlir::moec::hopper::emulation::buildEmulationPipeline(OpPassManager &pm, uint64_t imageHash) {
+void mlir::moec::hopper::emulation::buildEmulationPipeline(OpPassManager &pm,
+                                                           uint64_t imageHash) {
   pm.addPass(createEmuOutlineGpuModule());
   // Before the NVVM lowering: its stack arrays need no checks.
   pm.addPass(createEmuInstrumentMemory());

@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaAbi.h"
 #include "runtime/emulator/Executor.h"
 #include "runtime/emulator/driver/EmulationObject.h"
 #include "runtime/emulator/driver/MemoryRegistry.h"
@@ -51,85 +52,17 @@
 
 using namespace moec::emu;
 
-//===----------------------------------------------------------------------===//
-// cuda.h's types and constants (the values are CUDA 13's)
-//===----------------------------------------------------------------------===//
-
-using CUresult = int;
-using CUdevice = int;
-using CUdeviceptr = unsigned long long;
-struct CUctx_st {};
-using CUcontext = CUctx_st *;
-struct CUmod_st;
-using CUmodule = CUmod_st *;
-struct CUfunc_st;
-using CUfunction = CUfunc_st *;
-struct CUstream_st;
-using CUstream = CUstream_st *;
-struct CUevent_st;
-using CUevent = CUevent_st *;
-struct CUgraph_st;
-using CUgraph = CUgraph_st *;
-struct CUgraphExec_st;
-using CUgraphExec = CUgraphExec_st *;
+// cuda.h's types and constants (runtime/CudaAbi.h). The emulator defines
+// the context type; modules, functions, streams, events and graphs are its
+// own objects behind the opaque handles.
+using namespace moec::cuda;
 using cuuint32_t = uint32_t;
 using cuuint64_t = uint64_t;
+struct moec::cuda::CUctx_st {};
 
 namespace {
-
-enum : CUresult {
-  CUDA_SUCCESS = 0,
-  CUDA_ERROR_INVALID_VALUE = 1,
-  CUDA_ERROR_OUT_OF_MEMORY = 2,
-  CUDA_ERROR_NOT_INITIALIZED = 3,
-  CUDA_ERROR_NO_DEVICE = 100,
-  CUDA_ERROR_INVALID_DEVICE = 101,
-  CUDA_ERROR_INVALID_IMAGE = 200,
-  CUDA_ERROR_INVALID_CONTEXT = 201,
-  CUDA_ERROR_NO_BINARY_FOR_GPU = 209,
-  CUDA_ERROR_INVALID_HANDLE = 400,
-  CUDA_ERROR_NOT_FOUND = 500,
-  CUDA_ERROR_NOT_READY = 600,
-  CUDA_ERROR_ILLEGAL_ADDRESS = 700,
-  CUDA_ERROR_LAUNCH_FAILED = 719,
-  CUDA_ERROR_NOT_SUPPORTED = 801,
-  CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
-  CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901,
-  CUDA_ERROR_STREAM_CAPTURE_UNJOINED = 904,
-  CUDA_ERROR_UNKNOWN = 999,
-};
-
-constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
-constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
-constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
-constexpr int CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4;
-constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
-constexpr unsigned CU_EVENT_DISABLE_TIMING = 2;
 constexpr unsigned kEventFlagsMask = 0x7; // blocking sync, no timing, IPC
-
 } // namespace
-
-union alignas(8) CUlaunchAttributeValue {
-  char pad[64];
-  struct {
-    unsigned x, y, z;
-  } clusterDim;
-};
-struct CUlaunchAttribute {
-  int id;
-  char pad[4];
-  CUlaunchAttributeValue value;
-};
-struct CUlaunchConfig {
-  unsigned gridDimX, gridDimY, gridDimZ;
-  unsigned blockDimX, blockDimY, blockDimZ;
-  unsigned sharedMemBytes;
-  CUstream hStream;
-  CUlaunchAttribute *attrs;
-  unsigned numAttrs;
-};
-static_assert(sizeof(CUlaunchAttribute) == 72, "cuda.h layout");
-static_assert(sizeof(CUlaunchConfig) == 56, "cuda.h layout");
 
 //===----------------------------------------------------------------------===//
 // The device

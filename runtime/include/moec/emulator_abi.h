@@ -174,11 +174,11 @@ enum MoecEmuType {
  *   bits 20-23 type of B (MoecEmuType), bit 24 scale-d (1: D = A*B + D,
  *   0: D = A*B), bit 25 negate A, bit 26 negate B, bit 27 A transposed
  *   (MN-major), bit 28 B transposed (MN-major). Accumulators are f32. */
-#define MOEC_EMU_WGMMA_CONFIG(n, k, ta, tb, scaleD, negA, negB, transA,      \
-                              transB)                                        \
-  ((uint32_t)(n) | ((uint32_t)(k) << 9) | ((uint32_t)(ta) << 16) |           \
-   ((uint32_t)(tb) << 20) | ((uint32_t)(scaleD) << 24) |                     \
-   ((uint32_t)(negA) << 25) | ((uint32_t)(negB) << 26) |                     \
+#define MOEC_EMU_WGMMA_CONFIG(n, k, ta, tb, scaleD, negA, negB, transA,        \
+                              transB)                                          \
+  ((uint32_t)(n) | ((uint32_t)(k) << 9) | ((uint32_t)(ta) << 16) |             \
+   ((uint32_t)(tb) << 20) | ((uint32_t)(scaleD) << 24) |                       \
+   ((uint32_t)(negA) << 25) | ((uint32_t)(negB) << 26) |                       \
    ((uint32_t)(transA) << 27) | ((uint32_t)(transB) << 28))
 #define MOEC_EMU_WGMMA_N(c) ((c)&0x1ffu)
 #define MOEC_EMU_WGMMA_K(c) (((c) >> 9) & 0x3fu)
@@ -196,8 +196,8 @@ enum MoecEmuType {
  * the natural alignment of its type). */
 #define MOEC_EMU_ACCESS_READ (1u << 4)
 #define MOEC_EMU_ACCESS_WRITE (1u << 5)
-#define MOEC_EMU_ACCESS_FLAGS(space, read, write, align)                      \
-  ((uint32_t)(space) | ((read) ? MOEC_EMU_ACCESS_READ : 0u) |                \
+#define MOEC_EMU_ACCESS_FLAGS(space, read, write, align)                       \
+  ((uint32_t)(space) | ((read) ? MOEC_EMU_ACCESS_READ : 0u) |                  \
    ((write) ? MOEC_EMU_ACCESS_WRITE : 0u) | ((uint32_t)(align) << 8))
 #define MOEC_EMU_ACCESS_SPACE(f) ((f)&0xfu)
 #define MOEC_EMU_ACCESS_ALIGN(f) (((f) >> 8) & 0xffu)
