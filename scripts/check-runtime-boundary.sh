@@ -5,9 +5,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 if hits=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](mlir|llvm|llvm-c)/' \
-    runtime tools/moec-run test/runtime 2>/dev/null); then
+    runtime tools/moec-run tools/moec-bench tools/moec-tokenize test/runtime \
+    bench/tokenizer 2>/dev/null); then
   echo "runtime boundary violated: MLIR/LLVM headers included from runtime code:" >&2
   echo "$hits" >&2
   exit 1
 fi
-echo "runtime boundary ok: no mlir/ or llvm/ includes under runtime/, tools/moec-run/, test/runtime/"
+echo "runtime boundary ok: no mlir/ or llvm/ includes under runtime/, the runtime-only tools, test/runtime/"
