@@ -410,7 +410,19 @@ static absl::Status decodeArtifact(const fb::Artifact &root,
       d.kvLayer(*root.kv_cache()->Get(i), strCat("kv_cache[", i, "]"),
                 out.kvCache.emplace_back());
   out.kvCacheBytes = root.kv_cache_bytes();
+  if (root.text_files())
+    for (const fb::TextFile *f : *root.text_files())
+      out.textFiles.push_back(
+          {str(f->name()),
+           absl::Span<const uint8_t>(f->bytes()->data(), f->bytes()->size())});
   return d.status;
+}
+
+const TextFile *ArtifactContents::textFile(std::string_view name) const {
+  for (const TextFile &f : textFiles)
+    if (f.name == name)
+      return &f;
+  return nullptr;
 }
 
 //===----------------------------------------------------------------------===//

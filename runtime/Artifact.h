@@ -264,6 +264,25 @@ struct KvCacheLayer {
   std::optional<uint64_t> regionBytes() const;
 };
 
+/// A checkpoint file carried in the artifact (tokenizer.json, ...). `bytes`
+/// points into the loaded artifact (or, for the builder, into memory the
+/// caller keeps alive until the artifact is built).
+struct TextFile {
+  std::string name;
+  absl::Span<const uint8_t> bytes;
+};
+
+/// The checkpoint files an artifact may carry: what the tokenizer and the
+/// chat template need (newer checkpoints keep the template in
+/// chat_template.jinja).
+inline constexpr std::string_view kArtifactTextFileNames[] = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "chat_template.jinja"};
+
+/// The largest text file an artifact carries (Llama 4's tokenizer.json is
+/// about 27 MB).
+inline constexpr uint64_t kMaxArtifactTextFileBytes = uint64_t(256) << 20;
+
 /// Everything an artifact holds.
 struct ArtifactContents {
   uint32_t schemaVersion = kArtifactSchemaVersion;
@@ -278,6 +297,11 @@ struct ArtifactContents {
   std::vector<KvCacheLayer> kvCache;
   /// Size of the one KV-cache allocation holding every layer's regions.
   uint64_t kvCacheBytes = 0;
+  /// Checkpoint files for text in and out; empty: token ids only.
+  std::vector<TextFile> textFiles;
+
+  /// The text file named `name`, or null.
+  const TextFile *textFile(std::string_view name) const;
 
   const ExecutionPlan &plan(PlanKind kind) const {
     return kind == PlanKind::Prefill ? prefill : decode;
@@ -318,6 +342,7 @@ public:
   const WeightManifest &manifest() const { return decoded.weights; }
   absl::Span<const KvCacheLayer> kvCache() const { return decoded.kvCache; }
   uint64_t kvCacheBytes() const { return decoded.kvCacheBytes; }
+  absl::Span<const TextFile> textFiles() const { return decoded.textFiles; }
 
 private:
   Artifact() = default;

@@ -224,10 +224,12 @@ absl::StatusOr<std::string> serializeArtifact(const ArtifactContents &contents,
   uint64_t kernelBytes = 0;
   for (const Kernel &k : contents.kernels)
     kernelBytes += k.bytes.size();
+  for (const TextFile &f : contents.textFiles)
+    kernelBytes += f.bytes.size();
   if (kernelBytes > Artifact::kMaxBytes / 2)
     return absl::InvalidArgumentError(
-        strCat("artifact being written: kernels hold ", kernelBytes,
-               " bytes, too many for one artifact (limit 2 GiB)"));
+        strCat("artifact being written: kernels and text files hold ",
+               kernelBytes, " bytes, too many for one artifact (limit 2 GiB)"));
   FlatBufferBuilder fbb(1 << 16);
   auto compilerVersion = fbb.CreateString(contents.compilerVersion);
   auto config = buildConfig(fbb, contents.config);
@@ -236,10 +238,16 @@ absl::StatusOr<std::string> serializeArtifact(const ArtifactContents &contents,
   auto decode = buildPlan(fbb, contents.decode);
   auto bufferPlan = buildBufferPlan(fbb, contents.bufferPlan);
   auto manifest = buildManifest(fbb, contents.weights);
+  std::vector<Offset<fb::TextFile>> textFiles;
+  for (const TextFile &f : contents.textFiles)
+    textFiles.push_back(
+        fb::CreateTextFile(fbb, fbb.CreateString(f.name),
+                           fbb.CreateVector(f.bytes.data(), f.bytes.size())));
   auto root = fb::CreateArtifact(
       fbb, contents.schemaVersion, compilerVersion, config, tables.kernels,
       tables.launches, tables.tma, prefill, decode, bufferPlan, manifest,
-      tables.kvCache, contents.kvCacheBytes);
+      tables.kvCache, contents.kvCacheBytes,
+      textFiles.empty() ? 0 : fbb.CreateVector(textFiles));
   fb::FinishSizePrefixedArtifactBuffer(fbb, root);
   return std::string(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
                      fbb.GetSize());

@@ -60,6 +60,7 @@ public:
   void weight(const WeightEntry &w, const std::string &field);
   void kvCache();
   void kvRegions();
+  void textFiles();
 
 private:
   const ArtifactContents &c;
@@ -373,6 +374,31 @@ void Validator::kvRegions() {
                  regions[i - 1].begin, ", ", regions[i - 1].end, ")"));
 }
 
+/// Text files: known names (never a path), each once, of a bounded size.
+void Validator::textFiles() {
+  for (size_t i = 0; i < c.textFiles.size(); ++i) {
+    const TextFile &f = c.textFiles[i];
+    std::string field = strCat("text_files[", i, "]");
+    bool known = false;
+    std::string names;
+    for (std::string_view name : kArtifactTextFileNames) {
+      known |= f.name == name;
+      names += strCat(names.empty() ? "" : ", ", name);
+    }
+    if (!check(known, field + ".name",
+               strCat("'", f.name, "' is not a file an artifact carries (",
+                      names, ")")))
+      return;
+    for (size_t j = 0; j < i; ++j)
+      if (!check(c.textFiles[j].name != f.name, field + ".name",
+                 strCat("'", f.name, "' appears twice")))
+        return;
+    check(f.bytes.size() <= kMaxArtifactTextFileBytes, field + ".bytes",
+          strCat(f.bytes.size(), " bytes exceed the limit of ",
+                 kMaxArtifactTextFileBytes));
+  }
+}
+
 absl::Status validateArtifact(const ArtifactContents &contents,
                               std::string_view where) {
   if (contents.schemaVersion != kArtifactSchemaVersion)
@@ -388,6 +414,7 @@ absl::Status validateArtifact(const ArtifactContents &contents,
   v.bufferPlan();
   v.weights();
   v.kvCache();
+  v.textFiles();
   return v.status;
 }
 

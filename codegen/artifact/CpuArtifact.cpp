@@ -8,6 +8,7 @@
 #include "codegen/artifact/PackedWeights.h"
 #include "runtime/ArtifactBuilder.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/File.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SmallString.h"
@@ -229,6 +230,30 @@ static rt::Affine affineOf(DictionaryAttr dict, StringRef key) {
 /// The arena of the step (`moec.cpu_arena`): buffer 0 is the whole arena,
 /// which the step takes as its last argument; the planned temporaries follow,
 /// live during the one step of each plan.
+/// The checkpoint's tokenizer files that exist, copied into the artifact
+/// (`storage` keeps their bytes alive until it is written). A checkpoint
+/// without them compiles into an artifact that takes token ids only.
+static llvm::Error addTextFiles(const std::string &checkpointDir,
+                                std::vector<rt::TextFile> &files,
+                                std::vector<std::string> &storage) {
+  storage.reserve(std::size(rt::kArtifactTextFileNames));
+  for (std::string_view name : rt::kArtifactTextFileNames) {
+    std::string path = rt::joinPath(checkpointDir, name);
+    if (!rt::pathExists(path))
+      continue;
+    absl::StatusOr<std::string> text =
+        rt::readTextFile(path, rt::kMaxArtifactTextFileBytes);
+    if (!text.ok())
+      return fromStatus(text.status());
+    storage.push_back(std::move(*text));
+    files.push_back({std::string(name), absl::Span<const uint8_t>(
+                                            reinterpret_cast<const uint8_t *>(
+                                                storage.back().data()),
+                                            storage.back().size())});
+  }
+  return llvm::Error::success();
+}
+
 static void addArena(DictionaryAttr arena, rt::BufferPlan &plan,
                      rt::PlanStep &step) {
   plan.alignment = arena.getAs<IntegerAttr>("alignment").getInt();
@@ -339,6 +364,10 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
     return layers.takeError();
   c.kvCache = std::move(*layers);
   c.kvCacheBytes = getInt(abi, "kv_cache_bytes");
+  std::vector<std::string> textBytes;
+  if (llvm::Error error =
+          addTextFiles(request.checkpointDir, c.textFiles, textBytes))
+    return error;
   absl::Status written = rt::writeArtifact(c, request.outputPath);
   if (!written.ok())
     return fromStatus(written);

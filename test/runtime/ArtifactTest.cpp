@@ -255,6 +255,40 @@ TEST_F(ArtifactTest, RejectsDuplicateManifestName) {
       {"weights.tensors[3].name", "'w_scale' is also the name of tensors[2]"});
 }
 
+TEST_F(ArtifactTest, CarriesTextFiles) {
+  ArtifactContents c = tinyArtifactContents();
+  std::string tokenizer = "{\"model\": {\"type\": \"BPE\"}}";
+  std::string config = "{\"chat_template\": \"{{ bos_token }}\"}";
+  c.textFiles.push_back({"tokenizer.json", spanOf(tokenizer)});
+  c.textFiles.push_back({"tokenizer_config.json", spanOf(config)});
+  absl::StatusOr<std::string> bytes = serializeArtifact(c);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  writeFile(path, *bytes);
+  absl::StatusOr<Artifact> artifact = Artifact::load(path);
+  ASSERT_TRUE(artifact.ok()) << artifact.status();
+  ASSERT_EQ(artifact->textFiles().size(), 2u);
+  const TextFile *loaded = artifact->contents().textFile("tokenizer.json");
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(std::string(loaded->bytes.begin(), loaded->bytes.end()), tokenizer);
+  EXPECT_EQ(artifact->contents().textFile("special_tokens_map.json"), nullptr);
+}
+
+TEST_F(ArtifactTest, RejectsBadTextFiles) {
+  static const std::string kBytes = "{}";
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.textFiles.push_back({"../tokenizer.json", spanOf(kBytes)});
+      },
+      {"text_files[0].name", "'../tokenizer.json' is not a file an artifact "
+                             "carries"});
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.textFiles.push_back({"tokenizer.json", spanOf(kBytes)});
+        c.textFiles.push_back({"tokenizer.json", spanOf(kBytes)});
+      },
+      {"text_files[1].name", "'tokenizer.json' appears twice"});
+}
+
 TEST_F(ArtifactTest, RejectsBadWeightEntries) {
   expectInvalid(
       [](ArtifactContents &c) { c.weights.tensors[3].byteOffset = 100; },

@@ -21,6 +21,7 @@
 #include "runtime/Session.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
+#include "tools/moec-run/TextMode.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,10 +44,14 @@ namespace rt = moec::runtime;
 static constexpr int kExitFailure = 1;
 /// Exit code for a malformed command line.
 static constexpr int kExitUsage = 2;
+/// --max-new-tokens when text is generated and it is not given.
+static constexpr int64_t kDefaultTextTokens = 256;
 
 /// The --help text.
 static constexpr std::string_view kUsage =
     R"txt(usage: moec-run ARTIFACT --prompt-ids IDS --max-new-tokens N [options]
+       moec-run ARTIFACT --prompt TEXT [options]
+       moec-run ARTIFACT --chat [--system TEXT] [--prompt TEXT] [options]
 
 Runs a compiled moec artifact: prefill over the prompt, then one decode step
 per new token with a KV cache. Generation stops after a stop token of the
@@ -54,12 +59,31 @@ model (eos_token_ids, stop_token_ids; it is printed) or N new tokens.
 
 arguments:
   ARTIFACT               the compiled artifact (out.moec) written by
-                         `moec compile`; its packed weights lie beside it
+                         `moec compile`; its packed weights lie beside it.
+                         An artifact is executable code: run only artifacts
+                         you trust as you would a program
 
-options:
+input (one of):
   --prompt-ids IDS       comma-separated prompt token ids, e.g. 1,2,3
                          (non-negative integers, at least one)
-  --max-new-tokens N     most tokens to generate (non-negative integer)
+  --prompt TEXT          text, encoded with the tokenizer the artifact
+                         carries (from the checkpoint's tokenizer.json) with
+                         <|begin_of_text|> first
+  --chat                 a conversation through the chat template of the
+                         checkpoint's tokenizer_config.json: with --prompt,
+                         one user turn; otherwise user turns from stdin, one
+                         per line (a REPL on a terminal: /reset, /exit); the
+                         KV cache is kept across turns
+
+options:
+  --max-new-tokens N     most tokens to generate (non-negative integer;
+                         default 256 with --prompt or --chat)
+  --system TEXT          the system message (with --chat)
+  --stop STRING          end generation where the text contains STRING (not
+                         printed); repeatable (--prompt, --chat)
+  --stop-ids IDS         more token ids that end generation
+  --tokenizer DIR        use DIR's tokenizer.json and tokenizer_config.json
+                         instead of the artifact's
   --device cpu|cuda|emulator
                          where to run (default: cpu; this build runs CPU
                          artifacts only); emulator is the cuda device on
@@ -70,14 +94,19 @@ options:
   --seed S               random seed for sampling, a non-negative integer
                          (default: 0)
   --dump-logits FILE     write the prompt's logits to FILE as a NumPy .npy
-                         array (float32, shape (prompt length, vocab))
+                         array (float32, shape (prompt length, vocab));
+                         with --prompt-ids
   -h, --help             print this help and exit
   --version              print the version and exit
 
-Output (stdout): "generated: 5,9,2" (the ids appear as they are generated),
-then "prefill: N tokens in S s (R tokens/s); decode: N tokens in S s
-(R tokens/s)" on one line, then "stop: stop token", "stop: max new tokens"
-or "stop: context full". Loading progress goes to stderr if it is a terminal.
+Output with --prompt-ids (stdout): "generated: 5,9,2" (the ids appear as
+they are generated), then "prefill: N tokens in S s (R tokens/s); decode: N
+tokens in S s (R tokens/s)" on one line, then "stop: stop token", "stop: max
+new tokens" or "stop: context full". With --prompt and --chat, stdout gets
+the generated text as it is decoded (special tokens not shown, a newline
+after each reply) and stderr the timing and stop lines ("stop: stop
+string" too); the end-of-turn tokens <|eot|> and <|eom|> also stop. Loading
+progress goes to stderr if it is a terminal.
 
 Options take their value as the next argument or after '=' (--seed=7).
 Exit status: 0 on success, 1 if loading or running fails, 2 on usage errors.
@@ -94,6 +123,7 @@ struct Options {
   float temperature = 0.0f;
   float topP = 1.0f;
   std::string dumpLogits;
+  moec::run::TextOptions text;
   bool help = false;
   bool version = false;
 };
@@ -162,13 +192,16 @@ static std::vector<std::string_view> splitOnCommas(std::string_view text) {
   }
 }
 
-/// Parses --prompt-ids: comma-separated token ids, each a non-negative
-/// integer that fits in int32 (token ids index the vocabulary).
+/// Parses the value of `option` (--prompt-ids, --stop-ids): comma-separated
+/// token ids, each a non-negative integer that fits in int32 (token ids
+/// index the vocabulary).
 static absl::StatusOr<std::vector<int64_t>>
-parsePromptIds(std::string_view text) {
+parseTokenIds(std::string_view option, std::string_view text) {
   if (text.empty())
-    return absl::InvalidArgumentError(
-        "--prompt-ids needs at least one token id, e.g. --prompt-ids 1,2,3");
+    return absl::InvalidArgumentError(strCat(option,
+                                             " needs at least one token id, "
+                                             "e.g. ",
+                                             option, " 1,2,3"));
   std::vector<int64_t> ids;
   std::vector<std::string_view> elements = splitOnCommas(text);
   for (size_t i = 0; i < elements.size(); ++i) {
@@ -176,7 +209,7 @@ parsePromptIds(std::string_view text) {
         elements[i], uint64_t(std::numeric_limits<int32_t>::max()));
     if (!id.ok())
       return absl::InvalidArgumentError(strCat(
-          "--prompt-ids: element ", i + 1, " of ", elements.size(), " ('",
+          option, ": element ", i + 1, " of ", elements.size(), " ('",
           elements[i], "') ", id.status().message(),
           "; expected comma-separated non-negative integers such as 1,2,3"));
     ids.push_back(static_cast<int64_t>(*id));
@@ -188,7 +221,7 @@ parsePromptIds(std::string_view text) {
 static absl::Status applyOption(std::string_view name, std::string_view value,
                                 Options &options) {
   if (name == "--prompt-ids") {
-    absl::StatusOr<std::vector<int64_t>> ids = parsePromptIds(value);
+    absl::StatusOr<std::vector<int64_t>> ids = parseTokenIds(name, value);
     if (!ids.ok())
       return ids.status();
     options.promptIds = *std::move(ids);
@@ -214,6 +247,24 @@ static absl::Status applyOption(std::string_view name, std::string_view value,
     if (!v.ok())
       return v.status();
     (temperature ? options.temperature : options.topP) = *v;
+  } else if (name == "--prompt") {
+    options.text.prompt = std::string(value);
+  } else if (name == "--system") {
+    options.text.system = std::string(value);
+  } else if (name == "--stop") {
+    if (value.empty())
+      return absl::InvalidArgumentError("--stop: the stop string is empty");
+    options.text.stopStrings.emplace_back(value);
+  } else if (name == "--stop-ids") {
+    absl::StatusOr<std::vector<int64_t>> ids = parseTokenIds(name, value);
+    if (!ids.ok())
+      return ids.status();
+    for (int64_t id : *ids) // each fits int32_t (parseTokenIds)
+      options.text.stopIds.push_back(int32_t(id));
+  } else if (name == "--tokenizer") {
+    if (value.empty())
+      return absl::InvalidArgumentError("--tokenizer: the folder is empty");
+    options.text.tokenizerDir = std::string(value);
   } else if (name == "--dump-logits") {
     if (value.empty())
       return absl::InvalidArgumentError(
@@ -233,8 +284,13 @@ static absl::Status applyOption(std::string_view name, std::string_view value,
 static bool takesValue(std::string_view name) {
   return name == "--prompt-ids" || name == "--max-new-tokens" ||
          name == "--device" || name == "--seed" || name == "--temperature" ||
-         name == "--top-p" || name == "--dump-logits";
+         name == "--top-p" || name == "--dump-logits" || name == "--prompt" ||
+         name == "--system" || name == "--stop" || name == "--stop-ids" ||
+         name == "--tokenizer";
 }
+
+/// Options that may be given more than once.
+static bool repeatable(std::string_view name) { return name == "--stop"; }
 
 /// Handles one option argument at args[i], consuming its value (which may
 /// be the next argument). `seen` records options already given.
@@ -246,15 +302,21 @@ static absl::Status parseOption(const std::vector<std::string_view> &args,
     (arg == "--version" ? options.version : options.help) = true;
     return absl::OkStatus();
   }
+  if (arg == "--chat") {
+    if (options.text.chat)
+      return absl::InvalidArgumentError("option '--chat' given more than once");
+    options.text.chat = true;
+    return absl::OkStatus();
+  }
   size_t equals = arg.find('=');
   std::string_view name = arg.substr(0, equals);
-  if (name == "--help" || name == "--version")
+  if (name == "--help" || name == "--version" || name == "--chat")
     return absl::InvalidArgumentError(
         strCat("option '", name, "' takes no value"));
   if (!takesValue(name))
     return absl::InvalidArgumentError(strCat("unknown option '", name, "'"));
   for (std::string_view previous : seen)
-    if (previous == name)
+    if (previous == name && !repeatable(name))
       return absl::InvalidArgumentError(
           strCat("option '", name, "' given more than once"));
   seen.push_back(name);
@@ -264,6 +326,34 @@ static absl::Status parseOption(const std::vector<std::string_view> &args,
     return absl::InvalidArgumentError(
         strCat("option '", name, "' needs a value"));
   return applyOption(name, args[++i], options);
+}
+
+/// Checks that the options pick one input: ids (--prompt-ids), text
+/// (--prompt) or a conversation (--chat), and fit it.
+static absl::StatusOr<Options> checkModes(Options options) {
+  const moec::run::TextOptions &text = options.text;
+  bool ids = !options.promptIds.empty();
+  if (ids && (text.prompt || text.chat))
+    return absl::InvalidArgumentError(
+        "--prompt-ids cannot be combined with --prompt or --chat");
+  if (!ids && !text.prompt && !text.chat)
+    return absl::InvalidArgumentError(
+        "missing input: give --prompt-ids IDS, --prompt TEXT or --chat");
+  if (text.system && !text.chat)
+    return absl::InvalidArgumentError("--system needs --chat");
+  if (ids && (!text.stopStrings.empty() || !text.tokenizerDir.empty()))
+    return absl::InvalidArgumentError(
+        "--stop and --tokenizer apply to --prompt and --chat, not to "
+        "--prompt-ids");
+  if (!ids && !options.dumpLogits.empty())
+    return absl::InvalidArgumentError("--dump-logits needs --prompt-ids");
+  if (options.maxNewTokens < 0) {
+    if (ids)
+      return absl::InvalidArgumentError(
+          "missing required option --max-new-tokens");
+    options.maxNewTokens = kDefaultTextTokens;
+  }
+  return options;
 }
 
 /// Parses the whole command line (without argv[0]). Parsing stops at the
@@ -293,12 +383,7 @@ parseArgs(const std::vector<std::string_view> &args) {
   if (positionals.empty())
     return absl::InvalidArgumentError("missing ARTIFACT argument");
   options.artifact = std::string(positionals[0]);
-  if (options.promptIds.empty())
-    return absl::InvalidArgumentError("missing required option --prompt-ids");
-  if (options.maxNewTokens < 0)
-    return absl::InvalidArgumentError(
-        "missing required option --max-new-tokens");
-  return options;
+  return checkModes(options);
 }
 
 /// Prints the new tokens on one "generated: a,b,c" line as they come.
@@ -341,6 +426,16 @@ static absl::Status renameDevice(const absl::Status &status,
       status.code(), strCat("device emulator: ", message.substr(kCuda.size())));
 }
 
+/// The model's stop tokens and `extra`.
+static std::vector<int32_t> stopTokenIdsWith(const rt::ModelConfig &config,
+                                             std::vector<int32_t> extra) {
+  extra.insert(extra.end(), config.eosTokenIds.begin(),
+               config.eosTokenIds.end());
+  extra.insert(extra.end(), config.stopTokenIds.begin(),
+               config.stopTokenIds.end());
+  return extra;
+}
+
 /// Loads the artifact and generates tokens.
 static absl::Status run(const Options &options) {
   rt::SessionOptions sessionOptions;
@@ -360,6 +455,12 @@ static absl::Status run(const Options &options) {
   generate.sampling.topP = options.topP;
   generate.seed = options.seed;
   generate.keepPrefillLogits = !options.dumpLogits.empty();
+  if (options.promptIds.empty())
+    return moec::run::runTextMode(**session, options.text, generate, stdout,
+                                  stderr);
+  if (!options.text.stopIds.empty())
+    generate.stopTokenIds =
+        stopTokenIdsWith((*session)->artifact().config(), options.text.stopIds);
   TokenPrinter printer;
   generate.onToken = [&printer](int64_t token) { return printer(token); };
   absl::StatusOr<rt::GenerateResult> result =

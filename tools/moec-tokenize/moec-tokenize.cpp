@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -71,6 +72,9 @@ options:
                           tokens (Llama 4: <|begin_of_text|> first)
   --specials-as-text      without --jsonl: encode special-token text such
                           as <|eot|> as plain text
+  --decode                the other way: standard input holds token ids
+                          separated by commas (or whitespace); prints their
+                          text, special tokens left out, as moec-run does
   -h, --help              print this help and exit
   --version               print the version and exit
 
@@ -85,6 +89,7 @@ struct Options {
   bool jsonl = false;
   bool addSpecialTokens = false;
   bool specialsAsText = false;
+  bool decode = false;
   bool help = false;
   bool version = false;
 };
@@ -107,6 +112,7 @@ parseArgs(const std::vector<std::string_view> &args) {
     bool *flag = arg == "--jsonl"                ? &options.jsonl
                  : arg == "--add-special-tokens" ? &options.addSpecialTokens
                  : arg == "--specials-as-text"   ? &options.specialsAsText
+                 : arg == "--decode"             ? &options.decode
                                                  : nullptr;
     if (flag) {
       if (*flag)
@@ -128,6 +134,10 @@ parseArgs(const std::vector<std::string_view> &args) {
     return absl::InvalidArgumentError(
         "--add-special-tokens and --specials-as-text apply without --jsonl "
         "only (--jsonl answers with every variant)");
+  if (options.decode &&
+      (options.jsonl || options.addSpecialTokens || options.specialsAsText))
+    return absl::InvalidArgumentError(
+        "--decode takes no other mode or encoding option");
   options.tokenizer = std::string(positional.front());
   return options;
 }
@@ -153,6 +163,35 @@ static absl::Status runPlain(const rt::Tokenizer &tokenizer,
   for (size_t i = 0; i < ids->size(); ++i)
     line += (i ? "," : "") + std::to_string((*ids)[i]);
   std::printf("%s\n", line.c_str());
+  return absl::OkStatus();
+}
+
+/// Decodes the token ids on standard input and prints their text.
+static absl::Status runDecode(const rt::Tokenizer &tokenizer) {
+  std::string input = readStdin();
+  std::vector<int64_t> ids;
+  size_t i = 0;
+  while (i < input.size()) {
+    char c = input[i];
+    if (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      ++i;
+      continue;
+    }
+    size_t end = input.find_first_of(", \n\t\r", i);
+    std::string_view word(input.data() + i,
+                          (end == std::string::npos ? input.size() : end) - i);
+    int64_t id = 0;
+    auto [ptr, ec] =
+        std::from_chars(word.data(), word.data() + word.size(), id);
+    if (ec != std::errc() || ptr != word.data() + word.size() || id < 0)
+      return absl::InvalidArgumentError(
+          strCat("--decode: '", word, "' is not a token id"));
+    ids.push_back(id);
+    i += word.size();
+  }
+  std::string text = tokenizer.decode(ids, /*skipSpecialTokens=*/true);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
   return absl::OkStatus();
 }
 
@@ -206,8 +245,9 @@ int main(int argc, char **argv) {
       rt::Tokenizer::load(options->tokenizer);
   absl::Status status = tokenizer.status();
   if (status.ok())
-    status = options->jsonl ? runJsonLines(*tokenizer, *options)
-                            : runPlain(*tokenizer, *options);
+    status = options->jsonl    ? runJsonLines(*tokenizer, *options)
+             : options->decode ? runDecode(*tokenizer)
+                               : runPlain(*tokenizer, *options);
   if (!status.ok()) {
     std::fprintf(stderr, "moec-tokenize: error: %s\n",
                  std::string(status.message()).c_str());
