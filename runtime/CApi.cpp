@@ -11,9 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/moec.h"
-
-#include "runtime/Session.h"
+#include "runtime/CApiInternal.h"
 #include "runtime/StringUtil.h"
 
 #include <limits>
@@ -25,15 +23,14 @@ using moec::runtime::GenerateResult;
 using moec::runtime::Session;
 using moec::runtime::SessionOptions;
 
-struct moec_session {
-  std::unique_ptr<Session> session;
-  std::string lastError;
-};
+namespace capi = moec::runtime::capi;
 
-/// The last failure of moec_session_open or of a call with a NULL session.
-static thread_local std::string globalLastError;
+std::string &capi::globalLastError() {
+  static thread_local std::string message;
+  return message;
+}
 
-static moec_status toStatus(const absl::Status &status) {
+moec_status capi::toStatus(const absl::Status &status) {
   switch (status.code()) {
   case absl::StatusCode::kOk:
     return MOEC_OK;
@@ -55,15 +52,14 @@ static moec_status toStatus(const absl::Status &status) {
 /// Records `status`'s message as the last error of `session` (or the
 /// global one for NULL) and returns its moec_status.
 static moec_status fail(moec_session *session, const absl::Status &status) {
-  std::string message(status.message());
-  (session ? session->lastError : globalLastError) = message;
-  return toStatus(status);
+  return capi::fail(session ? session->lastError : capi::globalLastError(),
+                    status);
 }
 
 static moec_status fail(moec_session *session, moec_status status,
                         std::string message) {
-  (session ? session->lastError : globalLastError) = std::move(message);
-  return status;
+  return capi::fail(session ? session->lastError : capi::globalLastError(),
+                    status, std::move(message));
 }
 
 static moec_status nullSession(const char *function) {
@@ -196,10 +192,10 @@ size_t moec_session_context_length(const moec_session *session) {
 }
 
 const char *moec_session_last_error(const moec_session *session) {
-  return session ? session->lastError.c_str() : globalLastError.c_str();
+  return session ? session->lastError.c_str() : capi::globalLastError().c_str();
 }
 
-const char *moec_last_error(void) { return globalLastError.c_str(); }
+const char *moec_last_error(void) { return capi::globalLastError().c_str(); }
 
 const char *moec_status_name(moec_status status) {
   switch (status) {

@@ -10,7 +10,7 @@ PACKAGES=(
   cmake ninja-build ccache
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libabsl-dev libflatbuffers-dev flatbuffers-compiler
-  libgtest-dev python3-numpy libpcre2-dev
+  libgtest-dev python3-numpy libpcre2-dev libcpp-httplib-dev curl
   clang libclang-rt-14-dev
 )
 

@@ -116,6 +116,94 @@ const char *moec_last_error(void);
 /* The name of a status, e.g. "MOEC_CONTEXT_FULL". */
 const char *moec_status_name(moec_status status);
 
+/*===-- Text: tokenizer, chat template, generation from text -------------===*/
+
+/* A tokenizer (Hugging Face tokenizer.json of Llama 4's kind) and, when its
+   tokenizer_config.json has one, its chat template. Immutable: several
+   threads may use one at once, except for its last-error message. */
+typedef struct moec_tokenizer moec_tokenizer;
+
+/* Opens the tokenizer a compiled artifact carries (moec compile copies the
+   checkpoint's tokenizer files into it). MOEC_NOT_FOUND when it carries
+   none. The tokenizer does not keep the session. */
+moec_status moec_tokenizer_open_from_session(const moec_session *session,
+                                             moec_tokenizer **out);
+
+/* Opens path: a tokenizer.json file, or a folder with tokenizer.json (and
+   tokenizer_config.json for the chat template). */
+moec_status moec_tokenizer_open(const char *path, moec_tokenizer **out);
+
+/* Closes the tokenizer (NULL is allowed). */
+void moec_tokenizer_close(moec_tokenizer *tokenizer);
+
+/* The message of the tokenizer's last failure ("" when none). */
+const char *moec_tokenizer_last_error(const moec_tokenizer *tokenizer);
+
+/* Encodes length bytes of UTF-8 text (add_special_tokens: Llama 4's
+   <|begin_of_text|> first). Writes the ids to out_ids and their number to
+   *out_count; MOEC_BUFFER_TOO_SMALL (nothing written, *out_count the
+   number needed) when out_capacity is smaller. */
+moec_status moec_tokenize(moec_tokenizer *tokenizer, const char *text,
+                          size_t length, int add_special_tokens,
+                          int64_t *out_ids, size_t out_capacity,
+                          size_t *out_count);
+
+/* Decodes n ids to UTF-8 text (skip_special_tokens: leave out <|eot|> and
+   the like), NUL-terminated in out (out_capacity bytes); *out_length is the
+   text's length without the NUL. MOEC_BUFFER_TOO_SMALL when it does not
+   fit (*out_length is still the length needed). */
+moec_status moec_detokenize(moec_tokenizer *tokenizer, const int64_t *ids,
+                            size_t n, int skip_special_tokens, char *out,
+                            size_t out_capacity, size_t *out_length);
+
+/* Incremental decoding of generated ids: each feed returns the text the id
+   completes (a character split across tokens comes out once, whole). */
+typedef struct moec_detokenizer moec_detokenizer;
+
+moec_status moec_detokenizer_create(moec_tokenizer *tokenizer,
+                                    int skip_special_tokens,
+                                    moec_detokenizer **out);
+/* The text id completes (possibly ""), valid until the next call with this
+   detokenizer; *length is its length. NULL for a NULL detokenizer. */
+const char *moec_detokenizer_feed(moec_detokenizer *detokenizer, int64_t id,
+                                  size_t *length);
+/* The held-back bytes of an incomplete character (as U+FFFD); the
+   detokenizer is then empty. */
+const char *moec_detokenizer_finish(moec_detokenizer *detokenizer,
+                                    size_t *length);
+void moec_detokenizer_destroy(moec_detokenizer *detokenizer);
+
+/* Renders the chat template for messages_json (a JSON array of
+   {"role", "content"} objects) with tools_json (a JSON array, or NULL) and
+   add_generation_prompt, as transformers' apply_chat_template does; output
+   as moec_detokenize. MOEC_NOT_FOUND when the tokenizer has no chat
+   template; MOEC_INVALID_ARGUMENT for bad JSON or a template error (the
+   template's raise_exception message included). */
+moec_status moec_apply_chat_template(moec_tokenizer *tokenizer,
+                                     const char *messages_json,
+                                     const char *tools_json,
+                                     int add_generation_prompt, char *out,
+                                     size_t out_capacity, size_t *out_length);
+
+/* Called with each piece of generated text as it is decoded (special
+   tokens left out); a non-zero return ends the generation. */
+typedef int (*moec_text_callback)(const char *text, size_t length,
+                                  void *user_data);
+
+/* Encodes prompt (UTF-8, add_special_tokens as moec_tokenize), appends it
+   to the session's sequence and generates, streaming the text to on_text.
+   options NULL: the defaults; its on_token is called too. The tokenizer's
+   <|eot|>, <|eom|> and <|end_of_text|> also stop (with the artifact's
+   stop ids, unless options name their own). *out_count (may be NULL): the
+   number of tokens generated. Failures are reported on the session. */
+moec_status moec_session_generate_text(moec_session *session,
+                                       moec_tokenizer *tokenizer,
+                                       const char *prompt,
+                                       int add_special_tokens,
+                                       const moec_generate_options *options,
+                                       moec_text_callback on_text,
+                                       void *user_data, size_t *out_count);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
