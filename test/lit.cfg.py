@@ -33,8 +33,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.moec_tools_dir, append_path=True)
 tool_dirs = [config.moec_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["moec-opt", "moec", "moec-run", "moec-bench", "moec-tokenize", "FileCheck",
-     "not", "count"],
+    ["moec-opt", "moec", "moec-run", "moec-serve", "moec-bench",
+     "moec-tokenize", "FileCheck", "not", "count"],
     tool_dirs)
 # The fake CUDA driver of the runtime tests (test/runtime/FakeLibcuda.c):
 # GPU-side tools run against it without a GPU (it runs no kernels).
