@@ -15,8 +15,7 @@
 #include "runtime/File.h"
 #include "runtime/Json.h"
 #include "runtime/StringUtil.h"
-#include "runtime/chat/ChatTemplate.h"
-#include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/text/ArtifactText.h"
 
 #include <algorithm>
 #include <cstring>
@@ -40,10 +39,6 @@ struct moec_detokenizer {
 };
 
 namespace {
-
-std::string_view textOf(const rt::TextFile &file) {
-  return {reinterpret_cast<const char *>(file.bytes.data()), file.bytes.size()};
-}
 
 /// Parses the chat template of `config` (when there is one) into `t`.
 void setChatTemplate(moec_tokenizer &t,
@@ -99,13 +94,7 @@ std::vector<int32_t> textStopIds(const rt::Session &session,
   if (options.stop_token_ids)
     return {options.stop_token_ids,
             options.stop_token_ids + options.num_stop_token_ids};
-  const rt::ModelConfig &config = session.artifact().config();
-  std::vector<int32_t> ids = config.eosTokenIds;
-  ids.insert(ids.end(), config.stopTokenIds.begin(), config.stopTokenIds.end());
-  for (std::string_view token : {"<|eot|>", "<|eom|>", "<|end_of_text|>"})
-    if (std::optional<int64_t> id = tokenizer.tokenId(token))
-      ids.push_back(int32_t(*id));
-  return ids;
+  return rt::textStopTokenIds(session.artifact().config(), tokenizer);
 }
 
 } // namespace
@@ -120,34 +109,20 @@ moec_status moec_tokenizer_open_from_session(const moec_session *session,
                       "NULL");
   *out = nullptr;
   const rt::Artifact &artifact = session->session->artifact();
-  const rt::TextFile *json = artifact.contents().textFile("tokenizer.json");
-  if (!json)
-    return capi::fail(capi::globalLastError(), MOEC_NOT_FOUND,
-                      strCat(artifact.path(),
-                             " carries no tokenizer.json (the checkpoint "
-                             "folder it was compiled from had none)"));
   absl::StatusOr<rt::Tokenizer> tokenizer =
-      rt::Tokenizer::fromJson(textOf(*json));
+      rt::loadArtifactTokenizer(artifact, "");
   if (!tokenizer.ok())
-    return openFailure(absl::Status(
-        tokenizer.status().code(), strCat(artifact.path(), ": tokenizer.json: ",
-                                          tokenizer.status().message())));
+    // A missing tokenizer is MOEC_NOT_FOUND here (the header says so).
+    return openFailure(absl::IsFailedPrecondition(tokenizer.status())
+                           ? absl::NotFoundError(tokenizer.status().message())
+                           : tokenizer.status());
   auto *t = new moec_tokenizer{
       *std::move(tokenizer), absl::NotFoundError("no chat template"), {}, {}};
-  const rt::TextFile *config =
-      artifact.contents().textFile("tokenizer_config.json");
-  const rt::TextFile *jinja =
-      artifact.contents().textFile("chat_template.jinja");
-  if (config)
-    setChatTemplate(*t,
-                    rt::parseChatTemplateConfig(
-                        textOf(*config),
-                        strCat(artifact.path(), ": tokenizer_config.json"),
-                        jinja ? std::optional(textOf(*jinja)) : std::nullopt));
-  else
-    t->chatConfig = absl::NotFoundError(
-        strCat(artifact.path(), " carries no tokenizer_config.json, so it has "
-                                "no chat template"));
+  absl::StatusOr<rt::ChatTemplateConfig> config =
+      rt::loadArtifactChatConfig(artifact, "");
+  if (absl::IsFailedPrecondition(config.status()))
+    config = absl::NotFoundError(config.status().message());
+  setChatTemplate(*t, std::move(config));
   *out = t;
   return MOEC_OK;
 }

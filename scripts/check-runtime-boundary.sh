@@ -5,8 +5,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 if hits=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](mlir|llvm|llvm-c)/' \
-    runtime tools/moec-run tools/moec-bench tools/moec-tokenize test/runtime \
-    bench/tokenizer 2>/dev/null); then
+    runtime tools/moec-run tools/moec-bench tools/moec-tokenize tools/moec-serve \
+    test/runtime bench/tokenizer 2>/dev/null); then
   echo "runtime boundary violated: MLIR/LLVM headers included from runtime code:" >&2
   echo "$hits" >&2
   exit 1

@@ -9,8 +9,7 @@
 
 #include "runtime/Json.h"
 #include "runtime/StringUtil.h"
-#include "runtime/chat/ChatTemplate.h"
-#include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/text/ArtifactText.h"
 
 #include <algorithm>
 #include <iostream>
@@ -19,43 +18,6 @@
 namespace moec::run {
 namespace rt = ::moec::runtime;
 using rt::strCat;
-
-//===----------------------------------------------------------------------===//
-// Stop strings
-//===----------------------------------------------------------------------===//
-
-std::string StopStringFilter::push(std::string_view text) {
-  if (hit)
-    return "";
-  pending += text;
-  size_t first = std::string::npos;
-  for (const std::string &stop : stops)
-    if (!stop.empty())
-      first = std::min(first, pending.find(stop));
-  if (first != std::string::npos) {
-    hit = true;
-    std::string out = pending.substr(0, first);
-    pending.clear();
-    return out;
-  }
-  // Hold back the longest tail that a stop string starts with.
-  size_t keep = 0;
-  for (const std::string &stop : stops)
-    for (size_t n = std::min(stop.size() - 1, pending.size()); n > keep; --n)
-      if (pending.compare(pending.size() - n, n, stop, 0, n) == 0) {
-        keep = n;
-        break;
-      }
-  std::string out = pending.substr(0, pending.size() - keep);
-  pending.erase(0, pending.size() - keep);
-  return out;
-}
-
-std::string StopStringFilter::flush() {
-  std::string out = hit ? "" : pending;
-  pending.clear();
-  return out;
-}
 
 namespace {
 
@@ -69,60 +31,29 @@ struct TextAssets {
   rt::ChatSpecialTokens specialTokens;
 };
 
-std::string_view textOf(const rt::TextFile &file) {
-  return {reinterpret_cast<const char *>(file.bytes.data()), file.bytes.size()};
-}
-
-absl::StatusOr<rt::Tokenizer> loadTokenizer(const rt::Artifact &artifact,
-                                            const TextOptions &options) {
-  if (!options.tokenizerDir.empty())
-    return rt::Tokenizer::load(options.tokenizerDir);
-  const rt::TextFile *file = artifact.contents().textFile("tokenizer.json");
-  if (!file)
-    return absl::FailedPreconditionError(
-        strCat(artifact.path(),
-               " carries no tokenizer.json (the checkpoint folder it was "
-               "compiled from had none): pass --tokenizer DIR, or give "
-               "token ids with --prompt-ids"));
-  absl::StatusOr<rt::Tokenizer> tokenizer =
-      rt::Tokenizer::fromJson(textOf(*file));
-  if (!tokenizer.ok())
-    return absl::Status(tokenizer.status().code(),
-                        strCat(artifact.path(), ": tokenizer.json: ",
-                               tokenizer.status().message()));
-  return tokenizer;
-}
-
-absl::StatusOr<rt::ChatTemplateConfig>
-loadChatConfig(const rt::Artifact &artifact, const TextOptions &options) {
-  if (!options.tokenizerDir.empty())
-    return rt::loadChatTemplateConfig(options.tokenizerDir);
-  const rt::TextFile *file =
-      artifact.contents().textFile("tokenizer_config.json");
-  if (!file)
-    return absl::FailedPreconditionError(strCat(
-        artifact.path(), " carries no tokenizer_config.json, so it has no chat "
-                         "template: pass --tokenizer DIR, or use --prompt"));
-  std::optional<std::string_view> jinja;
-  if (const rt::TextFile *f =
-          artifact.contents().textFile("chat_template.jinja"))
-    jinja = textOf(*f);
-  return rt::parseChatTemplateConfig(
-      textOf(*file), strCat(artifact.path(), ": tokenizer_config.json"), jinja);
+/// `status` with what to do about it appended.
+absl::Status withAdvice(const absl::Status &status, std::string_view advice) {
+  return absl::Status(status.code(), strCat(status.message(), ": ", advice));
 }
 
 absl::StatusOr<TextAssets> loadAssets(const rt::Session &session,
                                       const TextOptions &options) {
   TextAssets assets;
   absl::StatusOr<rt::Tokenizer> tokenizer =
-      loadTokenizer(session.artifact(), options);
+      rt::loadArtifactTokenizer(session.artifact(), options.tokenizerDir);
+  if (absl::IsFailedPrecondition(tokenizer.status()))
+    return withAdvice(tokenizer.status(),
+                      "pass --tokenizer DIR, or give token ids with "
+                      "--prompt-ids");
   if (!tokenizer.ok())
     return tokenizer.status();
   assets.tokenizer = *std::move(tokenizer);
   if (!options.chat)
     return assets;
   absl::StatusOr<rt::ChatTemplateConfig> config =
-      loadChatConfig(session.artifact(), options);
+      rt::loadArtifactChatConfig(session.artifact(), options.tokenizerDir);
+  if (absl::IsFailedPrecondition(config.status()))
+    return withAdvice(config.status(), "pass --tokenizer DIR, or use --prompt");
   if (!config.ok())
     return config.status();
   absl::StatusOr<rt::ChatTemplate> parsed =
@@ -134,20 +65,13 @@ absl::StatusOr<TextAssets> loadAssets(const rt::Session &session,
   return assets;
 }
 
-/// The model's stop tokens, the tokenizer's end-of-turn and end-of-message
-/// tokens, and --stop-ids.
+/// The artifact's text stop tokens and --stop-ids.
 std::vector<int32_t> stopTokenIds(const rt::Session &session,
                                   const rt::Tokenizer &tokenizer,
                                   const TextOptions &options) {
-  const rt::ModelConfig &config = session.artifact().config();
-  std::vector<int32_t> ids = config.eosTokenIds;
-  ids.insert(ids.end(), config.stopTokenIds.begin(), config.stopTokenIds.end());
-  for (std::string_view token : {"<|eot|>", "<|eom|>", "<|end_of_text|>"})
-    if (std::optional<int64_t> id = tokenizer.tokenId(token))
-      ids.push_back(int32_t(*id));
+  std::vector<int32_t> ids =
+      rt::textStopTokenIds(session.artifact().config(), tokenizer);
   ids.insert(ids.end(), options.stopIds.begin(), options.stopIds.end());
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
 }
 
@@ -190,7 +114,7 @@ generateText(rt::Session &session, const TextAssets &assets,
              absl::Span<const int64_t> prompt, std::FILE *out) {
   TurnResult turn;
   rt::StreamingDecoder decoder(*assets.tokenizer, /*skipSpecialTokens=*/true);
-  StopStringFilter filter(options.stopStrings);
+  rt::StopStringFilter filter(options.stopStrings);
   auto print = [&](const std::string &text) {
     turn.text += text;
     std::fwrite(text.data(), 1, text.size(), out);

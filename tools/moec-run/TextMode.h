@@ -51,26 +51,6 @@ absl::Status runTextMode(runtime::Session &session, const TextOptions &options,
                          const runtime::GenerateOptions &generate,
                          std::FILE *out, std::FILE *log);
 
-/// Holds back generated text that might be the start of a stop string, and
-/// finds the first stop string in the stream.
-class StopStringFilter {
-public:
-  explicit StopStringFilter(std::vector<std::string> stops)
-      : stops(std::move(stops)) {}
-
-  /// Adds `text`; returns what can be printed now. After a stop string is
-  /// found, stopped() is true and the text before it is the last returned.
-  std::string push(std::string_view text);
-  /// Returns the held-back text at the end of generation.
-  std::string flush();
-  bool stopped() const { return hit; }
-
-private:
-  std::vector<std::string> stops;
-  std::string pending;
-  bool hit = false;
-};
-
 } // namespace moec::run
 
 #endif // MOEC_TOOLS_MOEC_RUN_TEXTMODE_H

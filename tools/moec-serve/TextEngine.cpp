@@ -18,115 +18,19 @@ namespace moec::serve {
 namespace rt = ::moec::runtime;
 using rt::strCat;
 
-//===----------------------------------------------------------------------===//
-// Stop strings (as in moec-run)
-//===----------------------------------------------------------------------===//
-
-std::string StopStringFilter::push(std::string_view text) {
-  if (hit)
-    return "";
-  pending += text;
-  size_t first = std::string::npos;
-  for (const std::string &stop : stops)
-    if (!stop.empty())
-      first = std::min(first, pending.find(stop));
-  if (first != std::string::npos) {
-    hit = true;
-    std::string out = pending.substr(0, first);
-    pending.clear();
-    return out;
-  }
-  // Hold back the longest tail that a stop string starts with.
-  size_t keep = 0;
-  for (const std::string &stop : stops)
-    for (size_t n = std::min(stop.size() - 1, pending.size()); n > keep; --n)
-      if (pending.compare(pending.size() - n, n, stop, 0, n) == 0) {
-        keep = n;
-        break;
-      }
-  std::string out = pending.substr(0, pending.size() - keep);
-  pending.erase(0, pending.size() - keep);
-  return out;
-}
-
-std::string StopStringFilter::flush() {
-  std::string out = hit ? "" : pending;
-  pending.clear();
-  return out;
-}
-
-//===----------------------------------------------------------------------===//
-// Loading
-//===----------------------------------------------------------------------===//
-
-static std::string_view textOf(const rt::TextFile &file) {
-  return {reinterpret_cast<const char *>(file.bytes.data()), file.bytes.size()};
-}
-
-static absl::StatusOr<rt::Tokenizer> loadTokenizer(const rt::Artifact &artifact,
-                                                   const std::string &dir) {
-  if (!dir.empty())
-    return rt::Tokenizer::load(dir);
-  const rt::TextFile *file = artifact.contents().textFile("tokenizer.json");
-  if (!file)
-    return absl::FailedPreconditionError(
-        strCat(artifact.path(),
-               " carries no tokenizer.json (the checkpoint folder it was "
-               "compiled from had none): pass --tokenizer DIR"));
-  absl::StatusOr<rt::Tokenizer> tokenizer =
-      rt::Tokenizer::fromJson(textOf(*file));
-  if (!tokenizer.ok())
-    return absl::Status(tokenizer.status().code(),
-                        strCat(artifact.path(), ": tokenizer.json: ",
-                               tokenizer.status().message()));
-  return tokenizer;
-}
-
-static absl::StatusOr<rt::ChatTemplateConfig>
-loadChatConfig(const rt::Artifact &artifact, const std::string &dir) {
-  if (!dir.empty())
-    return rt::loadChatTemplateConfig(dir);
-  const rt::TextFile *file =
-      artifact.contents().textFile("tokenizer_config.json");
-  if (!file)
-    return absl::FailedPreconditionError(
-        strCat(artifact.path(), " carries no tokenizer_config.json, so it "
-                                "has no chat template"));
-  std::optional<std::string_view> jinja;
-  if (const rt::TextFile *f =
-          artifact.contents().textFile("chat_template.jinja"))
-    jinja = textOf(*f);
-  return rt::parseChatTemplateConfig(
-      textOf(*file), strCat(artifact.path(), ": tokenizer_config.json"), jinja);
-}
-
-/// The model's stop tokens and the tokenizer's end-of-turn and
-/// end-of-message tokens, as moec-run uses.
-static std::vector<int32_t> stopTokenIds(const rt::Session &session,
-                                         const rt::Tokenizer &tokenizer) {
-  const rt::ModelConfig &config = session.artifact().config();
-  std::vector<int32_t> ids = config.eosTokenIds;
-  ids.insert(ids.end(), config.stopTokenIds.begin(), config.stopTokenIds.end());
-  for (std::string_view token : {"<|eot|>", "<|eom|>", "<|end_of_text|>"})
-    if (std::optional<int64_t> id = tokenizer.tokenId(token))
-      ids.push_back(int32_t(*id));
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 absl::StatusOr<TextEngine> TextEngine::load(const rt::Session &session,
                                             const std::string &tokenizerDir) {
   absl::StatusOr<rt::Tokenizer> tokenizer =
-      loadTokenizer(session.artifact(), tokenizerDir);
+      rt::loadArtifactTokenizer(session.artifact(), tokenizerDir);
   if (!tokenizer.ok())
     return tokenizer.status();
-  TextEngine engine(*tokenizer, session.vocabSize(),
-                    stopTokenIds(session, *tokenizer));
+  TextEngine engine(
+      *tokenizer, session.vocabSize(),
+      rt::textStopTokenIds(session.artifact().config(), *tokenizer));
   // A model without a chat template still serves /v1/completions; the chat
   // endpoint then says why it cannot.
   absl::StatusOr<rt::ChatTemplateConfig> config =
-      loadChatConfig(session.artifact(), tokenizerDir);
+      rt::loadArtifactChatConfig(session.artifact(), tokenizerDir);
   if (!config.ok()) {
     engine.noChatTemplate = std::string(config.status().message());
     return engine;
@@ -215,7 +119,7 @@ TextEngine::generate(rt::Session &session, const GenerationRequest &request,
   session.reset();
   TextResult out;
   rt::StreamingDecoder decoder(tokenizer, /*skipSpecialTokens=*/true);
-  StopStringFilter filter(request.stop);
+  rt::StopStringFilter filter(request.stop);
   auto emit = [&](const std::string &text) {
     if (text.empty() || out.cancelled)
       return;

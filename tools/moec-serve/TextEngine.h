@@ -20,8 +20,7 @@
 #include "tools/moec-serve/Responses.h"
 
 #include "runtime/Session.h"
-#include "runtime/chat/ChatTemplate.h"
-#include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/text/ArtifactText.h"
 
 #include "absl/status/statusor.h"
 
@@ -36,21 +35,6 @@ namespace moec::serve {
 
 /// Holds back generated text that might be the start of a stop string, and
 /// finds the first stop string in the stream (moec-run's StopStringFilter).
-class StopStringFilter {
-public:
-  explicit StopStringFilter(std::vector<std::string> stops)
-      : stops(std::move(stops)) {}
-  std::string push(std::string_view text);
-  std::string flush();
-  bool stopped() const { return hit; }
-
-private:
-  std::vector<std::string> stops;
-  std::string pending;
-  bool hit = false;
-};
-
-/// What a generation produced.
 struct TextResult {
   /// The text (without a stop string).
   std::string text;

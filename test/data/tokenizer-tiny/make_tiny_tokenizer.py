@@ -43,15 +43,18 @@ def byte_level(b):
 
 def main(kit, out):
     kit_tokenizer = json.load(open(f"{kit}/tokenizer.json", encoding="utf-8"))
-    vocab = {}
+    # The specials are vocabulary entries too: Hugging Face gives an added
+    # token the id of its vocabulary entry, and numbers the others after
+    # the vocabulary (whatever "id" added_tokens says).
+    vocab = {s: i for i, s in enumerate(SPECIALS)}
     for b in [9, 10] + list(range(32, 127)):
-        vocab[byte_level(b)] = len(SPECIALS) + len(vocab)
+        vocab[byte_level(b)] = len(vocab)
     merges = []
     for left, right in MERGES:
         assert left in vocab and right in vocab, (left, right)
-        vocab[left + right] = len(SPECIALS) + len(vocab)
+        vocab[left + right] = len(vocab)
         merges.append([left, right])
-    assert len(SPECIALS) + len(vocab) == VOCAB_SIZE, len(vocab)
+    assert len(vocab) == VOCAB_SIZE, len(vocab)
     added = [{"id": i, "content": s, "single_word": False, "lstrip": False,
               "rstrip": False, "normalized": False, "special": True}
              for i, s in enumerate(SPECIALS)]
