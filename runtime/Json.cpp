@@ -13,6 +13,8 @@
 
 #include "runtime/Json.h"
 
+#include <cstdio>
+
 #include "runtime/StringUtil.h"
 
 #include "absl/strings/numbers.h"
@@ -518,6 +520,92 @@ absl::Status Parser::copyUtf8Sequence(std::string &out) {
 
 absl::StatusOr<JsonValue> parseJson(std::string_view text) {
   return Parser(text).parseDocument();
+}
+
+/// The length of the UTF-8 sequence at s[i], or 0 when it is not valid
+/// UTF-8 (truncated, overlong, a surrogate or past U+10FFFF).
+static size_t validUtf8Length(std::string_view s, size_t i) {
+  unsigned char c = s[i];
+  size_t n;
+  unsigned min;
+  if (c < 0x80)
+    return 1;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size())
+    return 0;
+  unsigned code = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char d = s[i + k];
+    if ((d & 0xC0) != 0x80)
+      return 0;
+    code = (code << 6) | (d & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+void appendJsonString(std::string &out, std::string_view text) {
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    size_t n = validUtf8Length(text, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out.append(text.substr(i, n));
+      i += n;
+      continue;
+    }
+    ++i;
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    default:
+      if (c < 0x20) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+        out += buffer;
+      } else {
+        out += char(c);
+      }
+    }
+  }
+  out += '"';
 }
 
 } // namespace moec::runtime

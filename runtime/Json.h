@@ -110,6 +110,10 @@ struct JsonMember {
 /// object member, found 'x'".
 absl::StatusOr<JsonValue> parseJson(std::string_view text);
 
+/// Appends `text` to `out` as a JSON string literal (quotes and escapes);
+/// bytes that are not UTF-8 become U+FFFD, so the output is always valid.
+void appendJsonString(std::string &out, std::string_view text);
+
 } // namespace moec::runtime
 
 #endif // MOEC_RUNTIME_JSON_H

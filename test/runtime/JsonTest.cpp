@@ -197,3 +197,30 @@ TEST(JsonTest, KindNames) {
 
 } // namespace
 } // namespace moec::runtime
+
+namespace moec::runtime {
+namespace {
+
+TEST(JsonWriteTest, AppendsStringsThatParseBack) {
+  std::string text = "quote \" backslash \\ \n\t\x01 café 🦙";
+  std::string out;
+  appendJsonString(out, text);
+  EXPECT_EQ(out, "\"quote \\\" backslash \\\\ \\n\\t\\u0001 café 🦙\"");
+  absl::StatusOr<JsonValue> parsed = parseJson(out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed->asString(), text);
+}
+
+TEST(JsonWriteTest, ReplacesBytesThatAreNotUtf8) {
+  std::string out;
+  appendJsonString(out, std::string("a\xff"
+                                    "b\xc3",
+                                    4));
+  EXPECT_EQ(out, "\"a\\ufffdb\\ufffd\"");
+  std::string surrogate;
+  appendJsonString(surrogate, "\xed\xa0\x80");
+  EXPECT_EQ(surrogate, "\"\\ufffd\\ufffd\\ufffd\"");
+}
+
+} // namespace
+} // namespace moec::runtime

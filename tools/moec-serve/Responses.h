@@ -21,9 +21,6 @@
 
 namespace moec::serve {
 
-/// Appends `text` to `out` as a JSON string literal.
-void appendJsonString(std::string &out, std::string_view text);
-
 /// An OpenAI error: the HTTP status and the body's fields.
 struct ApiError {
   int status = 400;

@@ -11,60 +11,23 @@
 
 #include "JsonOutput.h"
 
+#include "runtime/Json.h"
+
 #include <cstdio>
 
 namespace moec::tools {
 
-void appendJsonString(std::string_view value, std::string &out) {
-  out.push_back('"');
-  for (char c : value) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof(escaped), "\\u%04x",
-                      static_cast<unsigned>(c));
-        out += escaped;
-      } else {
-        out.push_back(c);
-      }
-    }
-  }
-  out.push_back('"');
-}
-
 void JsonObjectWriter::key(std::string_view name) {
   if (text.size() > 1)
     text += ", ";
-  appendJsonString(name, text);
+  runtime::appendJsonString(text, name);
   text += ": ";
 }
 
 JsonObjectWriter &JsonObjectWriter::string(std::string_view name,
                                            std::string_view value) {
   key(name);
-  appendJsonString(value, text);
+  runtime::appendJsonString(text, value);
   return *this;
 }
 

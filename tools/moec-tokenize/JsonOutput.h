@@ -36,9 +36,6 @@ private:
   std::string text = "{";
 };
 
-/// Appends `value` as a JSON string literal to `out`.
-void appendJsonString(std::string_view value, std::string &out);
-
 } // namespace moec::tools
 
 #endif // MOEC_TOOLS_MOEC_TOKENIZE_JSONOUTPUT_H
