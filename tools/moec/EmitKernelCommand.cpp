@@ -258,6 +258,10 @@ int emitMoeLayer(const EmitKernelRequest &request) {
     return fail("moe-layer takes --experts, --hidden and --inter (its GEMM "
                 "shapes follow from them; the token count is given at "
                 "launch)");
+  if (request.activation != "none")
+    return fail("--activation applies to gemm and grouped-gemm; a moe-layer's "
+                "experts use SwiGLU (got '" +
+                request.activation + "')");
   MLIRContext context;
   if (!request.name.empty() && !isCIdentifier(request.name))
     return fail("--name: '" + request.name +

@@ -20,6 +20,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 using namespace llvm;
 
 namespace {
@@ -214,15 +216,45 @@ int notImplemented(StringRef what) {
   return 1;
 }
 
+/// LLVM's parser reads an unknown option that starts with "h" ("--heads=10")
+/// as the -h help alias with a value, prints the help and exits 0. Returns
+/// the first such argument: an option of no subcommand whose name starts
+/// with "h".
+std::optional<StringRef> findMistakenHelp(int argc, char **argv,
+                                          ArrayRef<cl::SubCommand *> commands) {
+  for (int i = 1; i < argc; ++i) {
+    StringRef arg = argv[i];
+    if (arg == "--")
+      break;
+    if (!arg.consume_front("-"))
+      continue;
+    arg.consume_front("-");
+    StringRef name = arg.split('=').first;
+    if (!name.starts_with("h"))
+      continue;
+    bool known = name == "h"; // the help alias itself
+    for (cl::SubCommand *command : commands)
+      known |= cl::getRegisteredOptions(*command).count(name) != 0;
+    if (!known)
+      return StringRef(argv[i]);
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::SetVersionPrinter(printVersion);
-  for (cl::SubCommand *command :
-       {&cl::SubCommand::getTopLevel(), &importCommand, &compileCommand,
-        &emitKernelCommand})
+  cl::SubCommand *commands[] = {&cl::SubCommand::getTopLevel(), &importCommand,
+                                &compileCommand, &emitKernelCommand};
+  for (cl::SubCommand *command : commands)
     cl::HideUnrelatedOptions(moecCategory, *command);
+  if (std::optional<StringRef> arg = findMistakenHelp(argc, argv, commands)) {
+    WithColor::error(errs(), "moec")
+        << "unknown option '" << *arg << "'; run 'moec --help' for usage\n";
+    return 2;
+  }
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "moec: ahead-of-time compiler for Mixture-of-Experts models\n",
