@@ -7,6 +7,8 @@
 
 #include "runtime/chat/Unicode.h"
 
+#include "runtime/Utf8.h"
+
 #include <algorithm>
 
 namespace moec::runtime::jinja {
@@ -68,21 +70,7 @@ uint32_t decodeUtf8(std::string_view text, size_t &pos) {
 }
 
 void appendUtf8(std::string &out, uint32_t codePoint) {
-  if (codePoint < 0x80) {
-    out += static_cast<char>(codePoint);
-  } else if (codePoint < 0x800) {
-    out += static_cast<char>(0xC0 | (codePoint >> 6));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  } else if (codePoint < 0x10000) {
-    out += static_cast<char>(0xE0 | (codePoint >> 12));
-    out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (codePoint >> 18));
-    out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  }
+  runtime::appendUtf8(codePoint, out);
 }
 
 std::vector<uint32_t> toCodePoints(std::string_view text) {

@@ -18,6 +18,8 @@
 #ifndef MOEC_RUNTIME_TOKENIZER_UTF8_H
 #define MOEC_RUNTIME_TOKENIZER_UTF8_H
 
+#include "runtime/Utf8.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -39,9 +41,6 @@ uint32_t decodeUtf8(std::string_view text, size_t &pos);
 /// Decodes the code point that ends at `text[end - 1]` of well-formed UTF-8
 /// (end > 0).
 uint32_t decodeUtf8Before(std::string_view text, size_t end);
-
-/// Appends the UTF-8 encoding of `codePoint` (a scalar value) to `out`.
-void appendUtf8(uint32_t codePoint, std::string &out);
 
 /// Appends `bytes` to `out` as well-formed UTF-8, replacing each maximal
 /// subpart of an ill-formed sequence with U+FFFD. When `atEnd` is false, a

@@ -196,13 +196,10 @@ typedef int (*moec_text_callback)(const char *text, size_t length,
    <|eot|>, <|eom|> and <|end_of_text|> also stop (with the artifact's
    stop ids, unless options name their own). *out_count (may be NULL): the
    number of tokens generated. Failures are reported on the session. */
-moec_status moec_session_generate_text(moec_session *session,
-                                       moec_tokenizer *tokenizer,
-                                       const char *prompt,
-                                       int add_special_tokens,
-                                       const moec_generate_options *options,
-                                       moec_text_callback on_text,
-                                       void *user_data, size_t *out_count);
+moec_status moec_session_generate_text(
+    moec_session *session, moec_tokenizer *tokenizer, const char *prompt,
+    int add_special_tokens, const moec_generate_options *options,
+    moec_text_callback on_text, void *user_data, size_t *out_count);
 
 #ifdef __cplusplus
 } /* extern "C" */
