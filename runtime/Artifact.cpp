@@ -280,6 +280,10 @@ void Decoder::kernel(const fb::Kernel &k, const std::string &field,
   out.kind = enumValue(k.kind(), KernelKind::Cubin, field + ".kind");
   out.target = str(k.target());
   out.bytes = absl::Span<const uint8_t>(k.bytes()->data(), k.bytes()->size());
+  out.cpu = str(k.cpu());
+  if (k.cpu_features())
+    for (const flatbuffers::String *feature : *k.cpu_features())
+      out.cpuFeatures.push_back(str(feature));
 }
 
 void Decoder::launch(const fb::LaunchConfig &l, LaunchConfig &out) {

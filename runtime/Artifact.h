@@ -98,6 +98,10 @@ struct Kernel {
   /// "x86_64", "aarch64", "sm_90a", ...
   std::string target;
   absl::Span<const uint8_t> bytes;
+  /// CPU shared objects: the LLVM CPU name the code was compiled for ("" when
+  /// not recorded) and the instruction-set features (LLVM names) it may use.
+  std::string cpu;
+  std::vector<std::string> cpuFeatures;
 };
 
 struct Dim3 {

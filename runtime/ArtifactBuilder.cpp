@@ -189,11 +189,18 @@ struct Tables {
 
 static Tables buildTables(FlatBufferBuilder &fbb, const ArtifactContents &c) {
   std::vector<Offset<fb::Kernel>> kernels;
-  for (const Kernel &k : c.kernels)
+  for (const Kernel &k : c.kernels) {
+    Offset<flatbuffers::String> cpu;
+    Offset<Vector<Offset<flatbuffers::String>>> cpuFeatures;
+    if (!k.cpu.empty())
+      cpu = fbb.CreateString(k.cpu);
+    if (!k.cpuFeatures.empty())
+      cpuFeatures = fbb.CreateVectorOfStrings(k.cpuFeatures);
     kernels.push_back(fb::CreateKernel(
         fbb, fbb.CreateString(k.name), static_cast<fb::KernelKind>(raw(k.kind)),
         fbb.CreateString(k.target),
-        fbb.CreateVector(k.bytes.data(), k.bytes.size())));
+        fbb.CreateVector(k.bytes.data(), k.bytes.size()), cpu, cpuFeatures));
+  }
   std::vector<Offset<fb::LaunchConfig>> launches;
   for (const LaunchConfig &l : c.launches) {
     fb::Dim3 grid = toFb(l.grid), block = toFb(l.block),

@@ -116,6 +116,12 @@ void Validator::kernels() {
     std::string field = strCat("kernels[", i, "]");
     check(!k.name.empty() && !k.target.empty() && !k.bytes.empty(), field,
           "name, target and bytes must be non-empty");
+    check(k.cpu.empty() || k.kind == KernelKind::CpuSharedObject,
+          field + ".cpu", "only CPU shared objects name a CPU");
+    check(!k.cpu.empty() || k.cpuFeatures.empty(), field + ".cpu_features",
+          "features without the CPU they belong to");
+    for (const std::string &feature : k.cpuFeatures)
+      check(!feature.empty(), field + ".cpu_features", "an empty name");
     auto [it, inserted] = names.emplace(k.name, i);
     check(
         inserted, field + ".name",

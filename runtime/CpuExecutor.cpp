@@ -11,8 +11,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuExecutor.h"
+#include "runtime/CpuFeatures.h"
 
 #include "runtime/StringUtil.h"
+
+#include "absl/strings/str_join.h"
 
 #include <cerrno>
 #include <cstring>
@@ -88,6 +91,20 @@ void AlignedBuffer::zero() {
 // Loading
 //===----------------------------------------------------------------------===//
 
+/// Code compiled for instructions this CPU lacks would die with SIGILL in
+/// the middle of a step; refuse it before loading, naming what is missing.
+static absl::Status checkCpuFeatures(const Kernel &k, std::string_view where) {
+  std::vector<std::string> missing = missingHostCpuFeatures(k.cpuFeatures);
+  if (missing.empty())
+    return absl::OkStatus();
+  return absl::FailedPreconditionError(strCat(
+      where, ": compiled for CPU '", k.cpu,
+      "', whose instructions this machine lacks: ",
+      absl::StrJoin(missing, ", "),
+      "; compile the model on this machine (--cpu=host) or for a portable "
+      "level it supports (e.g. --cpu=x86-64-v3)"));
+}
+
 static std::string_view planName(PlanKind plan) {
   return plan == PlanKind::Prefill ? "prefill" : "decode";
 }
@@ -107,6 +124,8 @@ absl::StatusOr<void *> CpuExecutor::entrySymbol(uint32_t index,
           strCat(where, ": built for target '", k.target,
                  "' but this machine is ", hostCpuTarget(),
                  "; compile the model with --target=cpu on this machine"));
+    if (absl::Status status = checkCpuFeatures(k, where); !status.ok())
+      return status;
     absl::StatusOr<SharedObject> object = SharedObject::load(k.bytes, where);
     if (!object.ok())
       return object.status();

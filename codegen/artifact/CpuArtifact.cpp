@@ -8,6 +8,7 @@
 #include "codegen/artifact/PackedWeights.h"
 #include "runtime/ArtifactBuilder.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/CpuFeatures.h"
 #include "runtime/File.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -327,6 +328,10 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
   kernel.kind = rt::KernelKind::CpuSharedObject;
   kernel.target = request.arch;
   kernel.bytes = absl::MakeConstSpan(request.sharedObject);
+  kernel.cpu = request.cpu;
+  for (const std::string &feature : request.cpuFeatures)
+    if (rt::isCheckableCpuFeature(feature))
+      kernel.cpuFeatures.push_back(feature);
   c.kernels.push_back(kernel);
   rt::LaunchConfig launch;
   launch.kernelName = "moec_cpu_forward";

@@ -42,6 +42,10 @@ struct CpuArtifactRequest {
   std::vector<uint8_t> packObject;
   /// "x86_64", "aarch64", ...
   std::string arch;
+  /// The LLVM CPU the code was compiled for and the target features it may
+  /// use; the runtime checks the ones it can test before loading the code.
+  std::string cpu;
+  std::vector<std::string> cpuFeatures;
   /// Most tokens one forward pass takes.
   uint32_t maxTokens = 0;
   std::string compilerVersion;

@@ -11,6 +11,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -32,20 +33,54 @@ static Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// A host TargetMachine for position-independent code.
-static Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(const cpu::SharedObjectOptions &options,
-                        std::string &cpuName) {
+/// LLVM only warns about an unknown CPU and compiles for a generic one.
+static Error validateCpuName(const llvm::Target &target,
+                             const llvm::Triple &triple,
+                             llvm::StringRef cpuName) {
+  if (cpuName == "host")
+    return Error::success();
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target.createMCSubtargetInfo(triple, "", ""));
+  if (generic && generic->isCPUStringValid(cpuName))
+    return Error::success();
+  return makeError("--cpu: '" + cpuName + "' is not a CPU LLVM knows for " +
+                   triple.str() +
+                   " (e.g. host, x86-64-v3, skylake-avx512, znver4; "
+                   "`llc -mcpu=help` lists them)");
+}
+
+static Expected<const llvm::Target *> lookupHostTarget(llvm::Triple &triple) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  triple = llvm::Triple(llvm::sys::getDefaultTargetTriple());
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("no LLVM target for the host triple " + triple.str() +
                      ": " + error);
+  return target;
+}
+
+Error cpu::checkCpuName(llvm::StringRef cpuName) {
+  llvm::Triple triple;
+  Expected<const llvm::Target *> target = lookupHostTarget(triple);
+  if (!target)
+    return target.takeError();
+  return validateCpuName(**target, triple, cpuName);
+}
+
+/// A host TargetMachine for position-independent code.
+static Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine(const cpu::SharedObjectOptions &options,
+                        std::string &cpuName) {
+  llvm::Triple triple;
+  Expected<const llvm::Target *> target = lookupHostTarget(triple);
+  if (!target)
+    return target.takeError();
   cpuName = options.cpu;
+  if (Error error = validateCpuName(**target, triple, cpuName))
+    return std::move(error);
   std::string features;
   if (cpuName == "host") {
     cpuName = llvm::sys::getHostCPUName().str();
@@ -56,13 +91,23 @@ createHostTargetMachine(const cpu::SharedObjectOptions &options,
   }
   auto level =
       static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+  std::unique_ptr<llvm::TargetMachine> machine((*target)->createTargetMachine(
       triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, level));
   if (!machine)
     return makeError("cannot create an LLVM target machine for " +
                      triple.str() + " (cpu " + cpuName + ")");
   return std::move(machine);
+}
+
+/// The names of the features `info` enables (LLVM spellings, sorted).
+static std::vector<std::string>
+enabledFeatures(const llvm::MCSubtargetInfo &info) {
+  std::vector<std::string> names;
+  for (const llvm::SubtargetFeatureKV &feature : info.getAllProcessorFeatures())
+    if (info.getFeatureBits().test(feature.Value))
+      names.push_back(feature.Key);
+  return names;
 }
 
 /// The new-pass-manager pipeline at `optLevel` for `machine`.
@@ -190,5 +235,6 @@ cpu::emitSharedObject(ModuleOp module, const SharedObjectOptions &options) {
       llvm::Triple::getArchTypeName((*machine)->getTargetTriple().getArch())
           .str();
   result.cpu = cpuName;
+  result.features = enabledFeatures(*(*machine)->getMCSubtargetInfo());
   return result;
 }

@@ -36,7 +36,13 @@ struct SharedObject {
   std::string arch;
   /// The CPU the code was tuned and restricted to.
   std::string cpu;
+  /// Every target feature the code may use (LLVM names, sorted).
+  std::vector<std::string> features;
 };
+
+/// Fails, naming the choice, when `cpuName` is neither "host" nor a CPU LLVM
+/// knows for the host's architecture.
+llvm::Error checkCpuName(llvm::StringRef cpuName);
 
 /// Compiles `module` (LLVM dialect only) into a host shared object.
 llvm::Expected<SharedObject>

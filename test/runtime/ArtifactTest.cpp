@@ -201,6 +201,35 @@ TEST_F(ArtifactTest, RejectsMissingFileAndDirectory) {
   EXPECT_FALSE(Artifact::load(dir.path()).ok());
 }
 
+TEST_F(ArtifactTest, RoundTripsTheCpuAndItsFeatures) {
+  ArtifactContents in = tinyArtifactContents();
+  in.kernels[0].cpu = "x86-64-v3";
+  in.kernels[0].cpuFeatures = {"avx2", "fma"};
+  ASSERT_TRUE(writeArtifact(in, path).ok());
+  absl::StatusOr<Artifact> loaded = Artifact::load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->kernels()[0].cpu, "x86-64-v3");
+  EXPECT_THAT(loaded->kernels()[0].cpuFeatures, ElementsAre("avx2", "fma"));
+}
+
+TEST_F(ArtifactTest, RejectsBadCpuFields) {
+  expectInvalid(
+      [](ArtifactContents &c) { c.kernels[0].cpuFeatures = {"avx"}; },
+      {"kernels[0].cpu_features", "features without the CPU they belong to"});
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.kernels[0].cpu = "znver4";
+        c.kernels[0].cpuFeatures = {""};
+      },
+      {"kernels[0].cpu_features", "an empty name"});
+  expectInvalid(
+      [](ArtifactContents &c) {
+        c.kernels[0].kind = KernelKind::Ptx;
+        c.kernels[0].cpu = "znver4";
+      },
+      {"kernels[0].cpu", "only CPU shared objects name a CPU"});
+}
+
 TEST_F(ArtifactTest, RejectsOutOfRangeKernelIndex) {
   expectInvalid(
       [](ArtifactContents &c) { c.decode.steps[2].kernel = 3; },

@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/moec.h"
+#include "moec/version.h"
+#include "runtime/SharedObject.h"
 
 #include "FakeCuda.h"
 #include "FakeModelArtifact.h"
@@ -58,6 +60,26 @@ TEST_F(CApiTest, ReportsAMissingCudaDriver) {
   EXPECT_THAT(moec_last_error(),
               HasSubstr("device cuda: CUDA driver not found: cannot load "
                         "$MOEC_LIBCUDA=/nonexistent/libcuda.so.1 ("));
+}
+
+TEST_F(CApiTest, ReportsVersionsAndMetadata) {
+  EXPECT_STREQ(moec_version(), MOEC_VERSION_STRING);
+  moec_session *session = nullptr;
+  ASSERT_EQ(moec_session_open(path.c_str(), "cpu", &session), MOEC_OK);
+  EXPECT_STREQ(moec_session_compiler_version(session),
+               "moec fake model (test)");
+  EXPECT_EQ(std::string(moec_session_target(session)), hostCpuTarget());
+  EXPECT_STREQ(moec_session_cpu(session), ""); // the fake records none
+  EXPECT_EQ(moec_session_num_layers(session), 1u);
+  EXPECT_EQ(moec_session_hidden_size(session), 4u);
+  EXPECT_EQ(moec_session_num_experts(session), 0u);
+  EXPECT_GT(moec_session_max_tokens(session), 0u);
+  moec_session_close(session);
+  EXPECT_STREQ(moec_session_compiler_version(nullptr), "");
+  EXPECT_STREQ(moec_session_target(nullptr), "");
+  EXPECT_STREQ(moec_session_cpu(nullptr), "");
+  EXPECT_EQ(moec_session_num_layers(nullptr), 0u);
+  EXPECT_EQ(moec_session_max_tokens(nullptr), 0u);
 }
 
 TEST_F(CApiTest, RejectsNullArguments) {

@@ -398,6 +398,31 @@ TEST_F(SessionTest, RejectsMissingEntrySymbol) {
                    "moec_nope", "(used by prefill.steps[1])"});
 }
 
+TEST_F(SessionTest, RejectsCodeForFeaturesThisCpuLacks) {
+  // "fma4" and "xop" existed only on AMD's Bulldozer family: no CPU that
+  // runs these tests reports them. "sse2" is in every x86-64 CPU.
+  write([](ArtifactContents &c) {
+    c.kernels[0].cpu = "bdver4";
+    c.kernels[0].cpuFeatures = {"fma4", "sse2", "xop", "not-a-feature"};
+  });
+  std::string lacks = hostCpuTarget() == "x86_64"
+                          ? "lacks: fma4, xop, not-a-feature;"
+                          : "lacks: fma4, sse2, xop, not-a-feature;";
+  expectOpenError(
+      absl::StatusCode::kFailedPrecondition,
+      {"kernels[0] 'fake'", "compiled for CPU 'bdver4'", lacks, "--cpu=host"});
+}
+
+TEST_F(SessionTest, OpensCodeForFeaturesThisCpuHas) {
+  if (hostCpuTarget() != "x86_64")
+    GTEST_SKIP() << "the features below are x86-64's";
+  write([](ArtifactContents &c) {
+    c.kernels[0].cpu = "x86-64";
+    c.kernels[0].cpuFeatures = {"sse", "sse2"};
+  });
+  EXPECT_NE(open(), nullptr);
+}
+
 TEST_F(SessionTest, RejectsKernelsForAnotherMachine) {
   std::string other = hostCpuTarget() == "aarch64" ? "x86_64" : "aarch64";
   write([&](ArtifactContents &c) { c.kernels[0].target = other; });

@@ -125,6 +125,9 @@ int validate(const CompileRequest &request, Stage from, Stage emit) {
     if (request.maxSeqLen < 0 || request.maxSeqLen > (int64_t(1) << 24))
       return fail("--max-seq-len " + llvm::Twine(request.maxSeqLen) +
                   " is not in [1, 16777216]");
+    if (request.target == "cpu")
+      if (llvm::Error error = cpu::checkCpuName(request.cpu))
+        return fail(llvm::toString(std::move(error)));
   }
   return 0;
 }
@@ -304,6 +307,8 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   artifact.sharedObject = std::move(object->bytes);
   artifact.packObject = std::move(packObject);
   artifact.arch = object->arch;
+  artifact.cpu = object->cpu;
+  artifact.cpuFeatures = object->features;
   artifact.maxTokens = static_cast<uint32_t>(positions);
   artifact.compilerVersion = MOEC_VERSION;
   artifact.outputPath = request.output;

@@ -116,6 +116,32 @@ const char *moec_last_error(void);
 /* The name of a status, e.g. "MOEC_CONTEXT_FULL". */
 const char *moec_status_name(moec_status status);
 
+/*===-- Versions and artifact metadata ------------------------------------===*/
+
+/* This library's moec version, "MAJOR.MINOR.PATCH"; MOEC_VERSION_STRING of
+   moec/version.h is the version of the headers a program was built with. */
+const char *moec_version(void);
+
+/* The moec version that compiled the session's artifact; "" for NULL. */
+const char *moec_session_compiler_version(const moec_session *session);
+
+/* Where the artifact's code runs: "x86_64", "aarch64", "sm_90a", ...;
+   "" for NULL. */
+const char *moec_session_target(const moec_session *session);
+
+/* The LLVM CPU a CPU artifact was compiled for ("znver4", "x86-64-v3", ...);
+   "" when not recorded, for GPU artifacts and for NULL. */
+const char *moec_session_cpu(const moec_session *session);
+
+/* The model: decoder layers, hidden width, routed experts per MoE layer
+   (0 for a dense model); 0 for NULL. */
+size_t moec_session_num_layers(const moec_session *session);
+size_t moec_session_hidden_size(const moec_session *session);
+size_t moec_session_num_experts(const moec_session *session);
+
+/* The most tokens one moec_session_forward call takes; 0 for NULL. */
+size_t moec_session_max_tokens(const moec_session *session);
+
 /*===-- Text: tokenizer, chat template, generation from text -------------===*/
 
 /* A tokenizer (Hugging Face tokenizer.json of Llama 4's kind) and, when its

@@ -1,0 +1,55 @@
+# What `cmake --install` puts under the prefix:
+#   bin/          the tools (moec, moec-opt and moec-bench with the compiler)
+#   include/moec/ moec.h, version.h, emulator_abi.h
+#   lib/          libmoec.a (self-contained), libmoec.so, the compiler's
+#                 static libraries, emulator/libcuda.so.1 (the Hopper
+#                 emulator's driver, found by the tools as ../lib/emulator)
+#   lib/cmake/moec/ moecConfig.cmake (moec::runtime, moec::runtime_shared,
+#                 moec::moec, moec_emit_kernel) and its version file
+#   lib/pkgconfig/ moec.pc (static, Abseil bundled), moec-shared.pc
+#   share/moec/   the lit configuration template for outside FileCheck tests
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+foreach(tool moec moec-opt moec-bench moec-run moec-serve moec-tokenize)
+  if(TARGET ${tool})
+    install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+endforeach()
+
+install(FILES
+  ${MOEC_SOURCE_DIR}/runtime/include/moec/moec.h
+  ${MOEC_SOURCE_DIR}/runtime/include/moec/emulator_abi.h
+  ${MOEC_BINARY_DIR}/include/moec/version.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/moec)
+
+install(FILES ${MOEC_BINARY_DIR}/lib/libmoec.a
+  DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS MoecShared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# The tools look for the emulating driver at ../lib/emulator beside bin/.
+install(TARGETS MoecCudaEmulator LIBRARY DESTINATION lib/emulator)
+
+set(MOEC_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/moec)
+configure_package_config_file(
+  ${MOEC_SOURCE_DIR}/cmake/moecConfig.cmake.in
+  ${MOEC_BINARY_DIR}/cmake/moecConfig.cmake
+  INSTALL_DESTINATION ${MOEC_CMAKE_INSTALL_DIR}
+  PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
+write_basic_package_version_file(
+  ${MOEC_BINARY_DIR}/cmake/moecConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${MOEC_BINARY_DIR}/cmake/moecConfig.cmake
+  ${MOEC_BINARY_DIR}/cmake/moecConfigVersion.cmake
+  DESTINATION ${MOEC_CMAKE_INSTALL_DIR})
+if(EXISTS ${MOEC_SOURCE_DIR}/cmake/MoecEmitKernel.cmake)
+  install(FILES ${MOEC_SOURCE_DIR}/cmake/MoecEmitKernel.cmake
+    DESTINATION ${MOEC_CMAKE_INSTALL_DIR})
+endif()
+
+foreach(pc moec moec-shared)
+  configure_file(${MOEC_SOURCE_DIR}/cmake/${pc}.pc.in
+    ${MOEC_BINARY_DIR}/pkgconfig/${pc}.pc @ONLY)
+  install(FILES ${MOEC_BINARY_DIR}/pkgconfig/${pc}.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
