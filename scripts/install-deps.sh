@@ -11,6 +11,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libabsl-dev libflatbuffers-dev flatbuffers-compiler
   libgtest-dev python3-numpy libpcre2-dev libcpp-httplib-dev curl
+  python3-matplotlib
   clang libclang-rt-14-dev
 )
 

@@ -4,6 +4,7 @@
 import os
 import shutil
 import subprocess
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -27,6 +28,15 @@ config.substitutions.append(("%numpy_python", config.moec_numpy_python))
 config.substitutions.append(("%moecrun_exe", os.path.join(config.moec_tools_dir,
                                                           "moec-run")))
 config.substitutions.append(("%moec_exe", os.path.join(config.moec_tools_dir, "moec")))
+# What the lit template for outside projects is instantiated with
+# (test/tools/moec-lit-template.test), and lit itself to run it.
+config.substitutions.append(("%moec_opt_exe", os.path.join(
+    config.moec_tools_dir, "moec-opt")))
+config.substitutions.append(("%filecheck_exe", os.path.join(
+    config.llvm_tools_dir, "FileCheck")))
+config.substitutions.append(("%not_exe", os.path.join(
+    config.llvm_tools_dir, "not")))
+config.substitutions.append(("%lit", config.moec_lit))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -72,6 +82,27 @@ _cuda_include = "/usr/local/cuda/include"
 if os.path.exists(os.path.join(_cuda_include, "cuda.h")):
     config.available_features.add("cuda-headers")
     config.substitutions.append(("%cuda_include", _cuda_include))
+
+
+def _python_with(module):
+    """A Python that imports `module`: the suite's, lit's or Debian's."""
+    for python in (config.moec_numpy_python, sys.executable,
+                   "/usr/bin/python3"):
+        try:
+            if subprocess.run([python, "-c", "import " + module],
+                              capture_output=True, timeout=60).returncode == 0:
+                return python
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return None
+
+
+# bench/plot.py draws with matplotlib (python3-matplotlib,
+# scripts/install-deps.sh).
+_plot_python = _python_with("matplotlib")
+if _plot_python:
+    config.available_features.add("matplotlib")
+    config.substitutions.append(("%plot_python", _plot_python))
 
 
 def _has_cuda_device():

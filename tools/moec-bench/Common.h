@@ -14,6 +14,7 @@
 #define MOEC_TOOLS_MOECBENCH_COMMON_H
 
 #include "runtime/CudaDevice.h"
+#include "tools/moec-bench/Report.h"
 
 #include "absl/status/statusor.h"
 
@@ -35,6 +36,9 @@ struct Options {
   /// "cuda" (the NVIDIA driver) or "emulator" (moec's emulating driver,
   /// which runs the kernels' emulation objects on the host).
   std::string device = "cuda";
+  /// Print one JSON document (Report.h) instead of the tables.
+  bool json = false;
+  bool help = false, version = false;
 };
 
 extern const char *const kUsage;
@@ -53,18 +57,17 @@ struct Baseline {
 /// Reads `torch_baseline.py gemm`'s JSON; an empty path gives no baseline.
 absl::StatusOr<Baseline> loadBaseline(const std::string &path);
 
-/// "moec-bench: <message>" on stderr.
-void printError(const absl::Status &status);
+/// Writes `text` to `path`; false (with an error reported) when it cannot.
+bool writeText(const std::string &path, const std::string &text,
+               Report &report);
 
-/// Writes `text` to `path`; false (with an error printed) when it cannot.
-bool writeText(const std::string &path, const std::string &text);
-
-/// `check` and `gemm` over GEMM kernel descriptions.
-int runGemmCommand(const runtime::CudaDevice &device, const Baseline &baseline,
-                   const Options &options);
+/// `check` and `gemm` over GEMM kernel descriptions; the cases go to
+/// `report`, the tables to stdout unless it is JSON.
+void runGemmCommand(const runtime::CudaDevice &device, const Baseline &baseline,
+                    const Options &options, Report &report);
 /// `moe` over MoE layer descriptions.
-int runMoeCommand(const runtime::CudaDevice &device, const Baseline &baseline,
-                  const Options &options);
+void runMoeCommand(const runtime::CudaDevice &device, const Baseline &baseline,
+                   const Options &options, Report &report);
 
 } // namespace moec::bench
 

@@ -166,7 +166,8 @@ std::vector<int64_t> sampleIndices(int64_t size, int64_t count, uint64_t seed) {
 /// elements with the float64 reference; `what` names the case.
 absl::Status checkOperands(const runtime::CudaDevice &device,
                            const GemmKernel &kernel, const GemmOperands &host,
-                           const std::string &what, uint64_t seed) {
+                           const std::string &what, uint64_t seed,
+                           Report &report) {
   const GemmDescription &desc = kernel.description();
   int64_t m = host.m;
   absl::StatusOr<DeviceOperands> dev = uploadOperands(device, desc, host);
@@ -203,9 +204,22 @@ absl::Status checkOperands(const runtime::CudaDevice &device,
     }
   double relative = norm > 0 ? std::sqrt(error / norm) : std::sqrt(error);
   double bound = desc.fp8() ? 2e-2 : 5e-3;
-  std::printf("check %-48s %-28s seed=%-6llu rel_l2=%.3e bound=%.0e %s\n",
-              desc.name.c_str(), what.c_str(), (unsigned long long)seed,
-              relative, bound, relative <= bound ? "PASS" : "FAIL");
+  bool pass = relative <= bound;
+  if (report.isJson())
+    report.addResult(JsonObject()
+                         .add("label", desc.name + " " + what)
+                         .add("kernel", desc.name)
+                         .add("precision", desc.precision)
+                         .add("case", what)
+                         .add("m", m)
+                         .add("seed", int64_t(seed))
+                         .add("rel_l2", relative)
+                         .add("bound", bound)
+                         .add("pass", pass));
+  else
+    std::printf("check %-48s %-28s seed=%-6llu rel_l2=%.3e bound=%.0e %s\n",
+                desc.name.c_str(), what.c_str(), (unsigned long long)seed,
+                relative, bound, pass ? "PASS" : "FAIL");
   if (!(relative <= bound))
     return absl::InternalError(runtime::strCat(desc.name, " ", what,
                                                ": relative L2 error ", relative,
@@ -215,18 +229,19 @@ absl::Status checkOperands(const runtime::CudaDevice &device,
 
 /// Dense: M rows. Grouped: M tokens under each routing extreme.
 absl::Status checkOnce(const runtime::CudaDevice &device,
-                       const GemmKernel &kernel, int64_t m, uint64_t seed) {
+                       const GemmKernel &kernel, int64_t m, uint64_t seed,
+                       Report &report) {
   const GemmDescription &desc = kernel.description();
   if (!desc.grouped())
     return checkOperands(device, kernel, makeGemmOperands(desc, m, seed),
-                         runtime::strCat("M=", m), seed);
+                         runtime::strCat("M=", m), seed, report);
   for (Routing routing : {Routing::Uniform, Routing::AllToFirst,
                           Routing::AllToLast, Routing::EveryOtherEmpty}) {
     std::vector<int64_t> counts = routeTokens(desc.experts, m, routing, seed);
     std::string what = runtime::strCat("T=", m, " ", routingName(routing));
-    if (absl::Status status =
-            checkOperands(device, kernel,
-                          makeGroupedOperands(desc, counts, seed), what, seed);
+    if (absl::Status status = checkOperands(
+            device, kernel, makeGroupedOperands(desc, counts, seed), what, seed,
+            report);
         !status.ok())
       return status;
   }
@@ -241,6 +256,8 @@ struct BenchRow {
   std::string name, precision;
   int64_t m, n, k;
   double ms, tflops, gbps, roofline, cublasMs;
+  double flops = 0, bytes = 0;
+  int64_t experts = 0;
 };
 
 absl::StatusOr<double> medianLaunchMs(const runtime::CudaDevice &device,
@@ -299,6 +316,9 @@ absl::StatusOr<BenchRow> benchOnce(const runtime::CudaDevice &device,
                  double(host.m) * desc.k * desc.elementBytes() +
                  double(host.m) * desc.outputN() * 2 +
                  4.0 * (desc.scaleAFloats(host.m) + desc.scaleBFloats());
+  row.flops = flops;
+  row.bytes = bytes;
+  row.experts = desc.grouped() ? desc.experts : 0;
   row.tflops = flops / (*ms * 1e-3) / 1e12;
   row.gbps = bytes / (*ms * 1e-3) / 1e9;
   std::string cls = desc.fp8() ? "fp8" : "bf16";
@@ -344,18 +364,39 @@ std::string formatRows(const std::vector<BenchRow> &rows, bool markdown) {
   return text;
 }
 
+/// One benchmark row as a result of the JSON document.
+JsonObject jsonRow(const BenchRow &r) {
+  JsonObject row;
+  row.add("label", runtime::strCat(r.name, " M=", r.m))
+      .add("kernel", r.name)
+      .add("precision", r.precision)
+      .addNull("phase")
+      .add("m", r.m)
+      .add("n", r.n)
+      .add("k", r.k);
+  if (r.experts)
+    row.add("experts", r.experts);
+  return row.add("ms", r.ms)
+      .add("flops", r.flops)
+      .add("bytes", r.bytes)
+      .add("tflops", r.tflops)
+      .add("gbps", r.gbps)
+      .addIfPositive("roofline", r.roofline)
+      .add("baseline", "cublas")
+      .addIfPositive("baseline_ms", r.cublasMs);
+}
+
 /// Checks or benchmarks one kernel at each of its row counts.
-int runKernel(const runtime::CudaDevice &device, const GemmKernel &kernel,
-              const Baseline &baseline, const Options &options,
-              std::vector<BenchRow> &rows) {
+void runKernel(const runtime::CudaDevice &device, const GemmKernel &kernel,
+               const Baseline &baseline, const Options &options,
+               std::vector<BenchRow> &rows, Report &report) {
   bool check = options.command == "check";
-  int failures = 0;
   for (int64_t m : rowsFor(kernel.description(), options,
                            check ? std::vector<int64_t>{1, 300, 4097}
                                  : std::vector<int64_t>{512, 4096, 16384})) {
     absl::Status status = absl::OkStatus();
     if (check) {
-      status = checkOnce(device, kernel, m, options.seed + m);
+      status = checkOnce(device, kernel, m, options.seed + m, report);
     } else {
       absl::StatusOr<BenchRow> row =
           benchOnce(device, kernel, m, baseline, options);
@@ -363,19 +404,16 @@ int runKernel(const runtime::CudaDevice &device, const GemmKernel &kernel,
       if (row.ok())
         rows.push_back(*row);
     }
-    if (!status.ok()) {
-      printError(status);
-      ++failures;
-    }
+    if (!status.ok())
+      report.error(status);
   }
-  return failures;
 }
 
 } // namespace
 
-int bench::runGemmCommand(const runtime::CudaDevice &device,
-                          const Baseline &baseline, const Options &options) {
-  int failures = 0;
+void bench::runGemmCommand(const runtime::CudaDevice &device,
+                           const Baseline &baseline, const Options &options,
+                           Report &report) {
   std::vector<BenchRow> rows;
   for (const std::string &path : options.kernels) {
     absl::StatusOr<GemmDescription> desc = loadGemmDescription(path);
@@ -383,17 +421,19 @@ int bench::runGemmCommand(const runtime::CudaDevice &device,
         desc.ok() ? GemmKernel::load(device, *desc, path)
                   : absl::StatusOr<GemmKernel>(desc.status());
     if (!kernel.ok()) {
-      printError(kernel.status());
-      ++failures;
+      report.error(kernel.status());
       continue;
     }
-    failures += runKernel(device, *kernel, baseline, options, rows);
+    runKernel(device, *kernel, baseline, options, rows, report);
   }
-  if (!rows.empty()) {
+  if (rows.empty())
+    return;
+  if (report.isJson()) {
+    for (const BenchRow &row : rows)
+      report.addResult(jsonRow(row));
+  } else {
     std::fputs(formatRows(rows, /*markdown=*/false).c_str(), stdout);
-    if (!options.markdown.empty() &&
-        !writeText(options.markdown, formatRows(rows, /*markdown=*/true)))
-      return 1;
   }
-  return failures ? 1 : 0;
+  if (!options.markdown.empty())
+    writeText(options.markdown, formatRows(rows, /*markdown=*/true), report);
 }

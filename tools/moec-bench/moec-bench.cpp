@@ -22,6 +22,9 @@
 //   median time, TFLOP/s, GB/s of touched expert weights, roofline and the
 //   ratio to the best PyTorch path of `torch_baseline.py moe`.
 //
+// --json (every command) prints one JSON document instead of the table
+// (Report.h; fields in docs/tools.md).
+//
 // --device=emulator (every command) loads moec's emulating driver instead
 // of the NVIDIA one and points it at the directories of the given JSON
 // files, where `moec emit-kernel` writes the kernels' emulation objects.
@@ -30,6 +33,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Version.h"
 #include "tools/moec-bench/Common.h"
 
 #include <cstdio>
@@ -62,23 +66,55 @@ openDevice(const Options &options) {
   return runtime::CudaDevice::open(*std::move(driver), 0);
 }
 
+/// The JSON document's fields before the results: what ran where, and the
+/// ceilings the roofline fractions are relative to.
+JsonObject documentHeader(const Options &options,
+                          const runtime::CudaDevice *device,
+                          const Baseline &baseline) {
+  JsonObject peaks;
+  for (const auto &[precision, tflops] : baseline.peakTflops)
+    peaks.add(precision, tflops);
+  JsonObject ceilings;
+  ceilings.addIfPositive("copy_gbps", baseline.copyGbps);
+  ceilings.addRaw("peak_tflops", peaks.str());
+  JsonObject header;
+  header.add("schema", "moec-bench/1").add("command", options.command);
+  header.add("driver", options.device);
+  if (device)
+    header.add("device", (*device).describe())
+        .add("sms", int64_t((*device).smCount()));
+  else
+    header.addNull("device").addNull("sms");
+  return header.addRaw("ceilings", ceilings.str());
+}
+
 int run(const Options &options) {
+  Report report(options.json);
   absl::StatusOr<std::unique_ptr<runtime::CudaDevice>> device =
       openDevice(options);
-  if (!device.ok()) {
-    printError(device.status());
-    return 1;
+  absl::StatusOr<Baseline> baseline =
+      device.ok() ? loadBaseline(options.baseline) : Baseline();
+  if (!device.ok())
+    report.error(device.status());
+  else if (!baseline.ok())
+    report.error(baseline.status());
+  if (device.ok() && baseline.ok()) {
+    if (!options.json)
+      std::printf("%s, %d SMs\n", (*device)->describe().c_str(),
+                  (*device)->smCount());
+    if (options.command == "moe")
+      runMoeCommand(**device, *baseline, options, report);
+    else
+      runGemmCommand(**device, *baseline, options, report);
   }
-  absl::StatusOr<Baseline> baseline = loadBaseline(options.baseline);
-  if (!baseline.ok()) {
-    printError(baseline.status());
-    return 1;
-  }
-  std::printf("%s, %d SMs\n", (*device)->describe().c_str(),
-              (*device)->smCount());
-  if (options.command == "moe")
-    return runMoeCommand(**device, *baseline, options);
-  return runGemmCommand(**device, *baseline, options);
+  if (options.json)
+    std::fputs(report
+                   .document(documentHeader(
+                       options, device.ok() ? device->get() : nullptr,
+                       baseline.ok() ? *baseline : Baseline()))
+                   .c_str(),
+               stdout);
+  return report.errorCount() ? 1 : 0;
 }
 
 } // namespace
@@ -88,9 +124,17 @@ int main(int argc, char **argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   absl::StatusOr<Options> options = parseOptions(argc, argv);
   if (!options.ok()) {
-    std::fprintf(stderr, "moec-bench: %s\n%s",
-                 std::string(options.status().message()).c_str(), kUsage);
+    std::fprintf(stderr, "moec-bench: %s\nRun 'moec-bench --help' for usage.\n",
+                 std::string(options.status().message()).c_str());
     return 2;
+  }
+  if (options->help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (options->version) {
+    std::printf("moec-bench %s\n", MOEC_VERSION_STRING);
+    return 0;
   }
   return run(*options);
 }

@@ -27,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/Version.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -61,6 +62,13 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// A bad command line (value or combination of options): exit code 2, as
+/// for options LLVM's parser rejects.
+int usageError(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "moec") << message << "\n";
+  return 2;
+}
+
 /// Prints "moec: <what> (<seconds> s)" for long steps when asked to.
 class Progress {
 public:
@@ -83,51 +91,54 @@ private:
   bool enabled;
 };
 
-/// Checks the stage, target and precision options before doing any work.
+/// Checks the stage, target and precision options before doing any work:
+/// a bad value or combination is a usage error (exit code 2).
 int validate(const CompileRequest &request, Stage from, Stage emit) {
   if (request.target != "cpu" && request.target != "sm_90a")
-    return fail("unknown --target '" + request.target +
-                "', expected cpu or sm_90a");
+    return usageError("unknown --target '" + request.target +
+                      "', expected cpu or sm_90a");
   if (!llvm::is_contained(
           {"f32", "bf16", "fp8-rowwise", "fp8-block", "fp8-tensor"},
           request.precision))
-    return fail("unknown --precision '" + request.precision +
-                "', expected f32, bf16, fp8-rowwise, fp8-block or fp8-tensor");
+    return usageError(
+        "unknown --precision '" + request.precision +
+        "', expected f32, bf16, fp8-rowwise, fp8-block or fp8-tensor");
   if (!request.compute.empty()) {
     if (request.compute != "f32" && request.compute != "bf16")
-      return fail("unknown --compute '" + request.compute +
-                  "', expected f32 or bf16");
+      return usageError("unknown --compute '" + request.compute +
+                        "', expected f32 or bf16");
     if (!llvm::StringRef(request.precision).starts_with("fp8-"))
-      return fail("--compute applies to the fp8 precisions (it chooses the "
-                  "type around FP8 matmuls); --precision=" +
-                  request.precision + " already fixes it");
+      return usageError(
+          "--compute applies to the fp8 precisions (it chooses the "
+          "type around FP8 matmuls); --precision=" +
+          request.precision + " already fixes it");
   }
   if (emit < from)
-    return fail("--emit=" + request.emit +
-                " is an earlier stage than the "
-                "input's (--from=" +
-                request.from + ")");
+    return usageError("--emit=" + request.emit +
+                      " is an earlier stage than the "
+                      "input's (--from=" +
+                      request.from + ")");
   if (emit == Stage::Ptx && request.target != "sm_90a")
-    return fail("--emit=ptx needs --target=sm_90a");
+    return usageError("--emit=ptx needs --target=sm_90a");
   if (emit == Stage::Artifact) {
     if (!llvm::sys::fs::is_directory(request.input))
-      return fail("writing an artifact needs a checkpoint directory (the "
-                  "weights are packed beside it); '" +
-                  request.input +
-                  "' is not one. MLIR input can stop at "
-                  "--emit=graph|routed|tiled");
+      return usageError("writing an artifact needs a checkpoint directory (the "
+                        "weights are packed beside it); '" +
+                        request.input +
+                        "' is not one. MLIR input can stop at "
+                        "--emit=graph|routed|tiled");
     if (request.output.empty() || request.output == "-")
-      return fail("writing an artifact needs -o <file.moec> (the packed "
-                  "weights are written beside it)");
+      return usageError("writing an artifact needs -o <file.moec> (the packed "
+                        "weights are written beside it)");
     if (request.cpuOptLevel > 3)
-      return fail("--cpu-opt-level " + llvm::Twine(request.cpuOptLevel) +
-                  " is not in [0, 3]");
+      return usageError("--cpu-opt-level " + llvm::Twine(request.cpuOptLevel) +
+                        " is not in [0, 3]");
     if (request.maxSeqLen < 0 || request.maxSeqLen > (int64_t(1) << 24))
-      return fail("--max-seq-len " + llvm::Twine(request.maxSeqLen) +
-                  " is not in [1, 16777216]");
+      return usageError("--max-seq-len " + llvm::Twine(request.maxSeqLen) +
+                        " is not in [1, 16777216]");
     if (request.target == "cpu")
       if (llvm::Error error = cpu::checkCpuName(request.cpu))
-        return fail(llvm::toString(std::move(error)));
+        return usageError(llvm::toString(std::move(error)));
   }
   return 0;
 }
@@ -310,7 +321,7 @@ int runCpuArtifactCompile(const CompileRequest &request) {
   artifact.cpu = object->cpu;
   artifact.cpuFeatures = object->features;
   artifact.maxTokens = static_cast<uint32_t>(positions);
-  artifact.compilerVersion = MOEC_VERSION;
+  artifact.compilerVersion = MOEC_VERSION_STRING;
   artifact.outputPath = request.output;
   if (llvm::Error error =
           progress.step("writing " + request.output + " and packed weights",
@@ -344,18 +355,18 @@ int mlir::moec::runCompileCommand(const CompileRequest &request) {
   std::optional<Stage> from =
       request.from.empty() ? Stage::Graph : parseStage(request.from);
   if (!from || *from == Stage::Ptx)
-    return fail("unknown --from '" + request.from +
-                "', expected graph, routed or tiled");
+    return usageError("unknown --from '" + request.from +
+                      "', expected graph, routed or tiled");
   std::optional<Stage> emit =
       request.emit.empty() ? Stage::Artifact : parseStage(request.emit);
   if (!emit)
-    return fail("unknown --emit '" + request.emit +
-                "', expected graph, routed, tiled or ptx");
+    return usageError("unknown --emit '" + request.emit +
+                      "', expected graph, routed, tiled or ptx");
   if (int status = validate(request, *from, *emit))
     return status;
   if (!request.from.empty() && llvm::sys::fs::is_directory(request.input))
-    return fail("--from applies to MLIR input; a checkpoint directory is "
-                "imported at the graph stage");
+    return usageError("--from applies to MLIR input; a checkpoint directory is "
+                      "imported at the graph stage");
 
   DialectRegistry registry;
   registerAllDialects(registry);

@@ -35,6 +35,18 @@ int fail(llvm::Error error) {
   return fail(message);
 }
 
+/// A bad command line: exit code 2. Every kernel parameter comes from the
+/// command line, so a shape or option the generator rejects is one too.
+int usageError(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "moec") << message << "\n";
+  return 2;
+}
+
+int usageError(llvm::Error error) {
+  std::string message = llvm::toString(std::move(error));
+  return usageError(message);
+}
+
 bool isCIdentifier(llvm::StringRef name) {
   return !name.empty() && llvm::all_of(name, [](char c) {
     return llvm::isAlnum(c) || c == '_';
@@ -252,31 +264,35 @@ int emitMoeLayer(const EmitKernelRequest &request) {
   std::optional<GemmPrecision> precision =
       parseGemmPrecision(request.precision);
   if (!precision)
-    return fail("--precision: expected bf16, fp8-rowwise or fp8-block, got '" +
-                request.precision + "'");
+    return usageError(
+        "--precision: expected bf16, fp8-rowwise or fp8-block, got '" +
+        request.precision + "'");
   if (request.m != "?" || request.n || request.k || request.tokens)
-    return fail("moe-layer takes --experts, --hidden and --inter (its GEMM "
-                "shapes follow from them; the token count is given at "
-                "launch)");
+    return usageError(
+        "moe-layer takes --experts, --hidden and --inter (its GEMM "
+        "shapes follow from them; the token count is given at "
+        "launch)");
   if (request.activation != "none")
-    return fail("--activation applies to gemm and grouped-gemm; a moe-layer's "
-                "experts use SwiGLU (got '" +
-                request.activation + "')");
+    return usageError(
+        "--activation applies to gemm and grouped-gemm; a moe-layer's "
+        "experts use SwiGLU (got '" +
+        request.activation + "')");
   MLIRContext context;
   if (!request.name.empty() && !isCIdentifier(request.name))
-    return fail("--name: '" + request.name +
-                "' is not a C identifier (letters, digits, '_')");
+    return usageError("--name: '" + request.name +
+                      "' is not a C identifier (letters, digits, '_')");
   llvm::Expected<MoeLayerSpec> spec =
       makeMoeLayerSpec(&context, request.experts, request.hidden, request.inter,
                        *precision, request.name);
   if (!spec)
-    return fail(spec.takeError());
+    return usageError(spec.takeError());
   std::optional<KernelDefect> defect = parseKernelDefect(request.defect);
   if (!defect || (*defect != KernelDefect::None &&
                   *defect != KernelDefect::DispatchPastSegment))
-    return fail("--inject-defect: a moe-layer takes dispatch-past-segment "
-                "only, not '" +
-                request.defect + "'");
+    return usageError(
+        "--inject-defect: a moe-layer takes dispatch-past-segment "
+        "only, not '" +
+        request.defect + "'");
   spec->routing.defect = *defect;
   OwningOpRef<ModuleOp> module = buildMoeLayerModule(&context, *spec);
   std::vector<PtxasReport> reports;
@@ -311,22 +327,23 @@ int emitMoeLayer(const EmitKernelRequest &request) {
 int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
   if (request.kind != "gemm" && request.kind != "grouped-gemm" &&
       request.kind != "moe-layer")
-    return fail("unknown kernel kind '" + request.kind +
-                "' (expected gemm, grouped-gemm or moe-layer)");
+    return usageError("unknown kernel kind '" + request.kind +
+                      "' (expected gemm, grouped-gemm or moe-layer)");
   if (request.outputDir.empty())
-    return fail("-o DIR is required: the output directory");
+    return usageError("-o DIR is required: the output directory");
   if (request.target != "sm_90a")
-    return fail("--target: emit-kernel generates sm_90a kernels only, got '" +
-                request.target + "'");
+    return usageError(
+        "--target: emit-kernel generates sm_90a kernels only, got '" +
+        request.target + "'");
   if (request.kind == "moe-layer")
     return emitMoeLayer(request);
   if (request.hidden || request.inter)
-    return fail("--hidden and --inter apply to moe-layer");
+    return usageError("--hidden and --inter apply to moe-layer");
 
   MLIRContext context;
   llvm::Expected<GemmKernelSpec> spec = specFor(context, request);
   if (!spec)
-    return fail(spec.takeError());
+    return usageError(spec.takeError());
   OwningOpRef<ModuleOp> module = buildGemmKernelModule(&context, *spec);
   std::vector<PtxasReport> reports;
   if (int status = compileAndWrite(

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/Version.h"
 #include "tools/moec/CompileCommand.h"
 #include "tools/moec/EmitKernelCommand.h"
 #include "tools/moec/ImportCommand.h"
@@ -47,7 +48,7 @@ cl::opt<std::string> importConfig(
 cl::opt<int64_t> importKvCache(
     "kv-cache-positions",
     cl::desc("Give @forward per-layer KV caches of this many positions "
-             "(0: none)"),
+             "(default: 0, none)"),
     cl::init(0), cl::cat(moecCategory), cl::sub(importCommand));
 cl::opt<bool> importDebugInfo(
     "mlir-print-debuginfo",
@@ -61,11 +62,13 @@ cl::opt<std::string> compileInput(cl::Positional, cl::Required,
                                   cl::desc("<checkpoint dir | model.mlir>"),
                                   cl::cat(moecCategory),
                                   cl::sub(compileCommand));
-cl::opt<std::string> compileTarget("target", cl::desc("Target: cpu or sm_90a"),
-                                   cl::init("cpu"), cl::cat(moecCategory),
-                                   cl::sub(compileCommand));
+cl::opt<std::string>
+    compileTarget("target", cl::desc("Target: cpu or sm_90a (default: cpu)"),
+                  cl::init("cpu"), cl::cat(moecCategory),
+                  cl::sub(compileCommand));
 cl::opt<std::string> compilePrecision(
-    "precision", cl::desc("f32, bf16, fp8-rowwise or fp8-block"),
+    "precision",
+    cl::desc("f32, bf16, fp8-rowwise or fp8-block (default: bf16)"),
     cl::init("bf16"), cl::cat(moecCategory), cl::sub(compileCommand));
 cl::opt<std::string>
     compileEmit("emit",
@@ -141,42 +144,48 @@ cl::opt<std::string> emitKernelOutput("o", cl::desc("Output directory"),
                                       cl::value_desc("dir"),
                                       cl::cat(moecCategory),
                                       cl::sub(emitKernelCommand));
-cl::opt<std::string> emitKernelTarget("target", cl::desc("Target (sm_90a)"),
+cl::opt<std::string> emitKernelTarget("target",
+                                      cl::desc("Target (default: sm_90a)"),
                                       cl::init("sm_90a"), cl::cat(moecCategory),
                                       cl::sub(emitKernelCommand));
 cl::opt<std::string>
     emitKernelM("m",
-                cl::desc("Rows of A and C, or '?' for a count given at launch"),
+                cl::desc("Rows of A and C, or '?' for a count given at launch "
+                         "(default: ?)"),
                 cl::value_desc("rows|?"), cl::init("?"), cl::cat(moecCategory),
                 cl::sub(emitKernelCommand));
-cl::opt<int64_t> emitKernelN("n", cl::desc("Columns of C (rows of B)"),
+cl::opt<int64_t> emitKernelN("n",
+                             cl::desc("Columns of C (rows of B); required"),
                              cl::init(0), cl::cat(moecCategory),
                              cl::sub(emitKernelCommand));
-cl::opt<int64_t> emitKernelK("k", cl::desc("Contraction size"), cl::init(0),
-                             cl::cat(moecCategory), cl::sub(emitKernelCommand));
-cl::opt<int64_t> emitKernelExperts("experts",
-                                   cl::desc("Experts of a grouped-gemm"),
-                                   cl::init(0), cl::cat(moecCategory),
-                                   cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelK("k", cl::desc("Contraction size; required"),
+                             cl::init(0), cl::cat(moecCategory),
+                             cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelExperts(
+    "experts",
+    cl::desc("Experts of a grouped-gemm or moe-layer; required there"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 cl::opt<int64_t> emitKernelTokens(
     "tokens",
     cl::desc("Routed rows a grouped-gemm is tuned for (few per expert: the "
-             "swap-AB decode tiling)"),
+             "swap-AB decode tiling; default: 0, the prefill tiling)"),
     cl::init(0), cl::cat(moecCategory), cl::sub(emitKernelCommand));
-cl::opt<int64_t> emitKernelHidden("hidden",
-                                  cl::desc("Model width of a moe-layer"),
-                                  cl::init(0), cl::cat(moecCategory),
-                                  cl::sub(emitKernelCommand));
-cl::opt<int64_t> emitKernelInter("inter",
-                                 cl::desc("Expert width of a moe-layer"),
-                                 cl::init(0), cl::cat(moecCategory),
-                                 cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelHidden(
+    "hidden", cl::desc("Model width of a moe-layer; required there"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(emitKernelCommand));
+cl::opt<int64_t> emitKernelInter(
+    "inter", cl::desc("Expert width of a moe-layer; required there"),
+    cl::init(0), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 cl::opt<std::string>
-    emitKernelPrecision("precision", cl::desc("bf16, fp8-rowwise or fp8-block"),
+    emitKernelPrecision("precision",
+                        cl::desc("bf16, fp8-rowwise or fp8-block (default: "
+                                 "bf16)"),
                         cl::init("bf16"), cl::cat(moecCategory),
                         cl::sub(emitKernelCommand));
 cl::opt<std::string> emitKernelActivation(
-    "activation", cl::desc("Activation fused into the epilogue: none or silu"),
+    "activation",
+    cl::desc("Activation fused into the epilogue: none or silu (default: "
+             "none)"),
     cl::init("none"), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 cl::opt<std::string>
     emitKernelName("name",
@@ -206,7 +215,7 @@ cl::opt<bool> emitKernelEmulation(
     cl::init(true), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 
 void printVersion(raw_ostream &os) {
-  os << "moec " << MOEC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+  os << "moec " << MOEC_VERSION_STRING << " (LLVM/MLIR " << LLVM_VERSION_STRING
      << ")\n";
 }
 
