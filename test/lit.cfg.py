@@ -24,6 +24,8 @@ config.substitutions.append(("%moec_src_root", config.moec_src_root))
 config.substitutions.append(("%test_data", os.path.join(
     config.moec_src_root, "test", "data")))
 config.substitutions.append(("%numpy_python", config.moec_numpy_python))
+# The version moec stamps into what it writes (emit-kernel sources).
+config.substitutions.append(("%moec_version", config.moec_version))
 # Absolute tool paths for scripts that run the tools themselves (test/e2e).
 config.substitutions.append(("%moecrun_exe", os.path.join(config.moec_tools_dir,
                                                           "moec-run")))

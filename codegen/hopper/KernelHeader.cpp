@@ -28,41 +28,6 @@ static llvm::StringRef scaleLayout(GemmPrecision precision, bool forA) {
   llvm_unreachable("unknown GemmPrecision");
 }
 
-static std::string replaceAll(llvm::StringRef text, llvm::StringRef from,
-                              llvm::StringRef to) {
-  std::string result;
-  while (true) {
-    size_t at = text.find(from);
-    result += text.take_front(at).str();
-    if (at == llvm::StringRef::npos)
-      return result;
-    result += to.str();
-    text = text.drop_front(at + from.size());
-  }
-}
-
-static void emitImage(llvm::raw_ostream &os, llvm::StringRef prefix,
-                      const KernelImage &image) {
-  std::string bytes = image.bytes;
-  if (!image.isCubin)
-    bytes.push_back('\0');
-  os << "/* "
-     << (image.isCubin ? "cubin for sm_90a"
-                       : "PTX (JIT-compiled "
-                         "by the driver)")
-     << ", " << bytes.size() << " bytes. */\n";
-  os << "static const unsigned char " << prefix << "_image[" << bytes.size()
-     << "] = {";
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i % 16 == 0)
-      os << "\n   ";
-    os << " 0x"
-       << llvm::format_hex_no_prefix(static_cast<unsigned char>(bytes[i]), 2)
-       << ",";
-  }
-  os << "\n};\n\n";
-}
-
 static void emitConstants(llvm::raw_ostream &os, llvm::StringRef upper,
                           const GemmKernelSpec &spec) {
   os << "enum {\n";
@@ -89,17 +54,27 @@ static void emitConstants(llvm::raw_ostream &os, llvm::StringRef upper,
   constant("STAGES", spec.stages);
   constant("THREADS", spec.threads());
   constant("SMEM_BYTES", spec.smemBytes());
+  os << alignmentConstants(upper, gemmPointerParams(spec));
   os << "};\n\n";
 }
 
-static const char *kHeaderCommon = R"(typedef struct {
+/// NAME.h: the kernel type and the declarations of load and unload.
+static const char *kCommonDecls = R"(typedef struct {
   CUmodule module;
   CUfunction function;
   int sm_count;
 } @NAME@_kernel;
 
 /* Loads the kernel into the current context. */
-static inline CUresult @NAME@_load(@NAME@_kernel *kernel) {
+CUresult @NAME@_load(@NAME@_kernel *kernel);
+
+/* Unloads the kernel's module. */
+CUresult @NAME@_unload(@NAME@_kernel *kernel);
+)";
+
+/// NAME.c: load, unload and the 2D TMA descriptor of A (and dense B).
+static const char *kCommonDefs =
+    R"(CUresult @NAME@_load(@NAME@_kernel *kernel) {
   CUdevice device;
   CUresult status = cuCtxGetDevice(&device);
   if (status != CUDA_SUCCESS)
@@ -122,16 +97,15 @@ static inline CUresult @NAME@_load(@NAME@_kernel *kernel) {
   return status;
 }
 
-static inline CUresult @NAME@_unload(@NAME@_kernel *kernel) {
+CUresult @NAME@_unload(@NAME@_kernel *kernel) {
   return cuModuleUnload(kernel->module);
 }
 
 /* A TMA descriptor for a row-major [rows, K] operand read in
    [box_rows, TILE_K] boxes of 128-byte swizzled rows; rows past the end
    read as zeros. */
-static inline CUresult @NAME@_encode_operand(CUtensorMap *map, CUdeviceptr base,
-                                          cuuint64_t rows,
-                                          cuuint32_t box_rows) {
+static CUresult @NAME@_encode_operand(CUtensorMap *map, CUdeviceptr base,
+                                      cuuint64_t rows, cuuint32_t box_rows) {
   cuuint64_t dims[2] = {(cuuint64_t)@UPPER@_K, rows};
   cuuint64_t strides[1] = {(cuuint64_t)@UPPER@_K * @ELEM_BYTES@};
   cuuint32_t box[2] = {(cuuint32_t)@UPPER@_TILE_K, box_rows};
@@ -144,24 +118,28 @@ static inline CUresult @NAME@_encode_operand(CUtensorMap *map, CUdeviceptr base,
 }
 )";
 
-static const char *kDenseLaunch = R"(
+static const char *kDenseSignature =
+    R"(CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
+                      CUdeviceptr b, CUdeviceptr scale_a, CUdeviceptr scale_b,
+                      CUdeviceptr c, int m, CUstream stream))";
+
+static const char *kDenseDoc = R"(
 /* C[m, OUTPUT_N] = @MATH@.
    a: [m][K] @OPERAND@, row-major; b: [N][K] @OPERAND@ (K-major weights);
    scale_a: @SCALE_A@;
    scale_b: @SCALE_B@;
-   c: [m][OUTPUT_N] bf16. a and b must be 16-byte aligned, c, scale_a and
-   scale_b 4-byte aligned (the epilogue stores bf16 pairs). m is the row count@M_NOTE@.
-   Returns CUDA_ERROR_INVALID_VALUE for a bad m or misaligned operands. */
-static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
-                                  CUdeviceptr b, CUdeviceptr scale_a,
-                                  CUdeviceptr scale_b, CUdeviceptr c, int m,
-                                  CUstream stream) {
+   c: [m][OUTPUT_N] bf16. m is the row count@M_NOTE@.
+@ALIGN_DOC@   Returns CUDA_ERROR_INVALID_VALUE for a bad m too. */
+)";
+
+static const char *kDenseLaunch = R"( {
   MOEC_TENSOR_MAP_ALIGNED CUtensorMap map_a, map_b;
   CUresult status;
   unsigned tiles, grid;
   void *params[6];
-  if (m < 0 || (@UPPER@_M >= 0 && m != @UPPER@_M) || ((a | b) & 15) != 0 ||
-      ((c | scale_a | scale_b) & 3) != 0)
+  if (m < 0 || (@UPPER@_M >= 0 && m != @UPPER@_M))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (@MISALIGNED@)
     return CUDA_ERROR_INVALID_VALUE;
   if (m == 0)
     return CUDA_SUCCESS;
@@ -189,26 +167,13 @@ static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
 }
 )";
 
-static const char *kGroupedLaunch = R"(
-/* The experts' weights [E][N][K] as a 3D map: rows past N read zeros,
-   never the next expert's. */
-static inline CUresult @NAME@_encode_weights(CUtensorMap *map,
-                                          CUdeviceptr base) {
-  cuuint64_t dims[3] = {(cuuint64_t)@UPPER@_K, (cuuint64_t)@UPPER@_N,
-                        (cuuint64_t)@UPPER@_EXPERTS};
-  cuuint64_t strides[2] = {(cuuint64_t)@UPPER@_K * @ELEM_BYTES@,
-                           (cuuint64_t)@UPPER@_N * @UPPER@_K * @ELEM_BYTES@};
-  cuuint32_t box[3] = {(cuuint32_t)@UPPER@_TILE_K,
-                       (cuuint32_t)@UPPER@_B_BOX_ROWS,
-                       1};
-  cuuint32_t element_strides[3] = {1, 1, 1};
-  return cuTensorMapEncodeTiled(
-      map, @TMAP_TYPE@, 3, (void *)(uintptr_t)base, dims, strides, box,
-      element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
-      CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-}
+static const char *kGroupedSignature =
+    R"(CUresult @NAME@_launch(const @NAME@_kernel *kernel, CUdeviceptr a,
+                      CUdeviceptr b, CUdeviceptr scale_a, CUdeviceptr scale_b,
+                      CUdeviceptr c, CUdeviceptr offsets, int max_rows,
+                      CUstream stream))";
 
+static const char *kGroupedDoc = R"(
 /* Grouped GEMM over @UPPER@_EXPERTS experts, rows sorted by expert:
    C[r, OUTPUT_N] = @MATH@ for the rows r of expert e, with B = b[e].
    offsets: device int32[EXPERTS + 1]; expert e owns rows
@@ -218,18 +183,19 @@ static inline CUresult @NAME@_encode_weights(CUtensorMap *map,
    a: [max_rows][K] @OPERAND@; b: [EXPERTS][N][K] @OPERAND@;
    scale_a: @SCALE_A@;
    scale_b: [EXPERTS] x @SCALE_B@;
-   c: [max_rows][OUTPUT_N] bf16. max_rows (>= offsets[EXPERTS]) is the rows a and c
-   hold. One CTA per SM; CTAs without tiles exit at once. */
-static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel,
-                                  CUdeviceptr a, CUdeviceptr b,
-                                  CUdeviceptr scale_a, CUdeviceptr scale_b,
-                                  CUdeviceptr c, CUdeviceptr offsets,
-                                  int max_rows, CUstream stream) {
+   c: [max_rows][OUTPUT_N] bf16. max_rows (>= offsets[EXPERTS]) is the rows
+   a and c hold. One CTA per SM; CTAs without tiles exit at once.
+@ALIGN_DOC@   Returns CUDA_ERROR_INVALID_VALUE for max_rows <= 0 or a null offsets
+   pointer too. */
+)";
+
+static const char *kGroupedLaunch = R"( {
   MOEC_TENSOR_MAP_ALIGNED CUtensorMap map_a, map_b;
   CUresult status;
   void *params[6];
-  if (max_rows <= 0 || ((a | b) & 15) != 0 || offsets == 0 ||
-      ((c | scale_a | scale_b | offsets) & 3) != 0)
+  if (max_rows <= 0 || offsets == 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (@MISALIGNED@)
     return CUDA_ERROR_INVALID_VALUE;
   status = @NAME@_encode_operand(&map_a, a, (cuuint64_t)max_rows,
                                  @UPPER@_TILE_M);
@@ -250,12 +216,39 @@ static inline CUresult @NAME@_launch(const @NAME@_kernel *kernel,
 }
 )";
 
-std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
-                                   const KernelImage &image) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  std::string upper = llvm::StringRef(spec.name).upper();
-  bool fp8 = spec.isFp8();
+/// NAME.c of a grouped GEMM: the experts' weights [E][N][K] as a 3D map.
+static const char *kGroupedWeights = R"(
+/* The experts' weights [E][N][K] as a 3D map: rows past N read zeros,
+   never the next expert's. */
+static CUresult @NAME@_encode_weights(CUtensorMap *map, CUdeviceptr base) {
+  cuuint64_t dims[3] = {(cuuint64_t)@UPPER@_K, (cuuint64_t)@UPPER@_N,
+                        (cuuint64_t)@UPPER@_EXPERTS};
+  cuuint64_t strides[2] = {(cuuint64_t)@UPPER@_K * @ELEM_BYTES@,
+                           (cuuint64_t)@UPPER@_N * @UPPER@_K * @ELEM_BYTES@};
+  cuuint32_t box[3] = {(cuuint32_t)@UPPER@_TILE_K,
+                       (cuuint32_t)@UPPER@_B_BOX_ROWS, 1};
+  cuuint32_t element_strides[3] = {1, 1, 1};
+  return cuTensorMapEncodeTiled(
+      map, @TMAP_TYPE@, 3, (void *)(uintptr_t)base, dims, strides, box,
+      element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+      CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+}
+)";
+
+std::vector<PointerParam>
+hopper::gemmPointerParams(const GemmKernelSpec &spec) {
+  // TMA needs 16-byte aligned global addresses; the epilogue stores bf16
+  // pairs and reads float scales.
+  std::vector<PointerParam> pointers = {
+      {"a", 16}, {"b", 16}, {"scale_a", 4}, {"scale_b", 4}, {"c", 4}};
+  if (spec.isGrouped())
+    pointers.push_back({"offsets", 4});
+  return pointers;
+}
+
+/// The formula of C, for the launch function's comment.
+static std::string gemmMath(const GemmKernelSpec &spec) {
   std::string math = "act(A . B^T)";
   if (spec.precision == GemmPrecision::Fp8Rowwise)
     math = "act((A . B^T) * scale_a[m] * scale_b[n])";
@@ -263,45 +256,81 @@ std::string hopper::emitGemmHeader(const GemmKernelSpec &spec,
     math = "act(sum over 128-wide K blocks kb of (A . B^T)[kb] * "
            "scale_a[m][kb] * scale_b[n/128][kb])";
   if (spec.activation == GemmActivation::None)
-    math = llvm::StringRef(math).drop_front(4).drop_back(1).str();
-  else if (spec.activation == GemmActivation::Silu)
-    math = "silu" + llvm::StringRef(math).drop_front(3).str();
-  else
-    math = "silu(G) * U where G and U are " +
-           llvm::StringRef(math).drop_front(4).drop_back(1).str() +
-           " over the gate rows [0, OUTPUT_N) and the up rows [OUTPUT_N, N) "
-           "of b";
+    return llvm::StringRef(math).drop_front(4).drop_back(1).str();
+  if (spec.activation == GemmActivation::Silu)
+    return "silu" + llvm::StringRef(math).drop_front(3).str();
+  return "silu(G) * U where G and U are " +
+         llvm::StringRef(math).drop_front(4).drop_back(1).str() +
+         " over the gate rows [0, OUTPUT_N) and the up rows [OUTPUT_N, N) "
+         "of b";
+}
 
-  os << "/* Generated by moec emit-kernel: do not edit.\n"
-     << "   " << spec.name << ": sm_90a "
-     << (spec.isGrouped() ? "grouped GEMM" : "GEMM") << ", precision "
-     << stringifyGemmPrecision(spec.precision) << ", tile " << spec.tileM << "x"
-     << spec.tileN << "x" << spec.tileK << ", " << spec.stages
-     << " stages, 1 producer + " << spec.consumers << " consumer warpgroups"
-     << (spec.swapAB ? " (swap-AB decode variant: weight rows on wgmma M)" : "")
-     << ".\n   Link with -lcuda. */\n";
-  os << headerPrologue(upper);
-  emitConstants(os, upper, spec);
-  emitImage(os, spec.name, image);
-  std::string body = std::string(kHeaderCommon) +
-                     (spec.isGrouped() ? kGroupedLaunch : kDenseLaunch);
+/// `text` with the GEMM templates' placeholders filled in.
+static std::string substitute(std::string text, const GemmKernelSpec &spec) {
+  std::string upper = llvm::StringRef(spec.name).upper();
+  bool fp8 = spec.isFp8();
+  std::vector<PointerParam> pointers = gemmPointerParams(spec);
   std::pair<llvm::StringRef, std::string> substitutions[] = {
+      {"@MATH@", gemmMath(spec)},
+      {"@ALIGN_DOC@", alignmentDoc(pointers)},
+      {"@MISALIGNED@", misalignedCheck(pointers)},
       {"@NAME@", spec.name},
       {"@UPPER@", upper},
       {"@ELEM_BYTES@", fp8 ? "1" : "2"},
       {"@TMAP_TYPE@", fp8 ? "CU_TENSOR_MAP_DATA_TYPE_UINT8"
                           : "CU_TENSOR_MAP_DATA_TYPE_BFLOAT16"},
-      {"@MATH@", math},
       {"@OPERAND@", fp8 ? "FP8 e4m3" : "bf16"},
       {"@SCALE_A@", scaleLayout(spec.precision, true).str()},
       {"@SCALE_B@", scaleLayout(spec.precision, false).str()},
       {"@M_NOTE@", spec.m ? " (must equal " + upper + "_M)" : ""},
   };
   for (const auto &[placeholder, value] : substitutions)
-    body = replaceAll(body, placeholder, value);
-  os << body;
-  os << headerEpilogue(upper);
+    text = replaceAll(text, placeholder, value);
   return text;
+}
+
+/// The first lines of NAME.h and NAME.c.
+static std::string gemmSummary(const GemmKernelSpec &spec) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << spec.name << ": sm_90a " << (spec.isGrouped() ? "grouped GEMM" : "GEMM")
+     << ", precision " << stringifyGemmPrecision(spec.precision) << ", tile "
+     << spec.tileM << "x" << spec.tileN << "x" << spec.tileK << ", "
+     << spec.stages << " stages, 1 producer + " << spec.consumers
+     << " consumer warpgroups"
+     << (spec.swapAB ? "\n(swap-AB decode variant: weight rows on wgmma M)"
+                     : "")
+     << ".\nCompile " << spec.name << ".c with this header and link with "
+     << "-lcuda.";
+  return text;
+}
+
+KernelSources hopper::emitGemmSources(const GemmKernelSpec &spec,
+                                      const KernelImage &image,
+                                      const KernelProvenance &provenance) {
+  std::string upper = llvm::StringRef(spec.name).upper();
+  std::string banner = fileBanner(gemmSummary(spec), provenance);
+  const char *signature =
+      spec.isGrouped() ? kGroupedSignature : kDenseSignature;
+  KernelSources sources;
+  std::string constants;
+  llvm::raw_string_ostream os(constants);
+  emitConstants(os, upper, spec);
+  sources.header = banner + headerPrologue(upper) + constants +
+                   imageDeclaration(spec.name) +
+                   substitute(std::string(kCommonDecls) +
+                                  (spec.isGrouped() ? kGroupedDoc : kDenseDoc) +
+                                  signature + ";\n",
+                              spec) +
+                   headerEpilogue(upper);
+  sources.source =
+      banner + sourcePrologue(spec.name, image) +
+      substitute(std::string(kCommonDefs) +
+                     (spec.isGrouped() ? kGroupedWeights : "") + "\n" +
+                     signature +
+                     (spec.isGrouped() ? kGroupedLaunch : kDenseLaunch),
+                 spec);
+  return sources;
 }
 
 llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
@@ -335,6 +364,7 @@ llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
       {"params", std::move(params)},
       {"row_amax", spec.rowAmax},
   };
+  description["alignment"] = describeAlignment(gemmPointerParams(spec));
   if (spec.isGrouped()) {
     description["experts"] = spec.experts;
     description["offsets_alignment"] = spec.tileM;
@@ -342,49 +372,7 @@ llvm::json::Object hopper::describeGemm(const GemmKernelSpec &spec) {
   return description;
 }
 
-std::string hopper::formatDescription(llvm::json::Object description) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(description)))
-     << "\n";
-  return text;
-}
-
-std::string hopper::emitGemmDescription(const GemmKernelSpec &spec) {
-  return formatDescription(describeGemm(spec));
-}
-
-/// cuda.h gives CUtensorMap its 64-byte alignment only under C11 and
-/// C++11; the driver requires it (C99 locals would be 8-byte aligned).
-static const char *kTensorMapAlignment = R"(#ifndef MOEC_TENSOR_MAP_ALIGNED
-#if defined(__GNUC__) || defined(__clang__)
-#define MOEC_TENSOR_MAP_ALIGNED __attribute__((aligned(64)))
-#elif defined(_MSC_VER)
-#define MOEC_TENSOR_MAP_ALIGNED __declspec(align(64))
-#else
-#error "a 64-byte aligned CUtensorMap needs GCC, Clang, MSVC or C11"
-#endif
-#endif
-)";
-
-std::string hopper::headerPrologue(llvm::StringRef guard) {
-  return ("#ifndef " + guard + "_H\n#define " + guard +
-          "_H\n\n#include <cuda.h>\n#include <stddef.h>\n#include "
-          "<stdint.h>\n\n" +
-          kTensorMapAlignment +
-          "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
-      .str();
-}
-
-std::string hopper::headerEpilogue(llvm::StringRef guard) {
-  return ("\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + "_H */\n")
-      .str();
-}
-
-std::string hopper::formatImageBytes(llvm::StringRef prefix,
-                                     const KernelImage &image) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  emitImage(os, prefix, image);
-  return text;
+std::string hopper::emitGemmDescription(const GemmKernelSpec &spec,
+                                        const KernelProvenance &provenance) {
+  return formatDescription(describeGemm(spec), provenance);
 }

@@ -65,10 +65,19 @@ llvm::Expected<MoeLayerSpec> makeMoeLayerSpec(MLIRContext *context,
 OwningOpRef<ModuleOp> buildMoeLayerModule(MLIRContext *context,
                                           const MoeLayerSpec &spec);
 
-/// The C header: NAME_load, NAME_workspace_bytes(tokens), NAME_launch.
-std::string emitMoeLayerHeader(const MoeLayerSpec &spec,
-                               const KernelImage &image);
-std::string emitMoeLayerDescription(const MoeLayerSpec &spec);
+/// NAME.h (NAME_load, NAME_workspace_bytes(tokens), NAME_launch, ...
+/// declared) and NAME.c (the image and their definitions).
+KernelSources emitMoeLayerSources(const MoeLayerSpec &spec,
+                                  const KernelImage &image,
+                                  const KernelProvenance &provenance);
+std::string emitMoeLayerDescription(const MoeLayerSpec &spec,
+                                    const KernelProvenance &provenance);
+
+/// The pointers NAME_launch takes and their alignments.
+std::vector<PointerParam> moeLayerPointerParams();
+
+/// NAME.c's definitions with their placeholders (MoeLayerSource.cpp).
+llvm::StringRef moeLayerDefinitionsTemplate();
 
 } // namespace mlir::moec::hopper
 

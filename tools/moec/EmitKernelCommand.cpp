@@ -13,6 +13,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "moec/emulator_abi.h"
+#include "runtime/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -169,16 +170,22 @@ compileModule(ModuleOp module, const EmitKernelRequest &request,
   return std::make_pair(*ptx, image);
 }
 
-/// Writes NAME.ptx, NAME.h, NAME.json and NAME.cubin / NAME.mlir.
+/// What the files say produced them.
+KernelProvenance provenanceOf(const EmitKernelRequest &request) {
+  return {MOEC_VERSION_STRING, request.commandLine};
+}
+
+/// Writes NAME.ptx, NAME.h, NAME.c, NAME.json and NAME.cubin / NAME.mlir.
 int writeKernelFiles(const EmitKernelRequest &request, llvm::StringRef name,
                      llvm::StringRef ptx, const KernelImage &image,
-                     llvm::StringRef header, llvm::StringRef description,
+                     const KernelSources &sources, llvm::StringRef description,
                      llvm::StringRef mlirText) {
   if (std::error_code ec = llvm::sys::fs::create_directories(request.outputDir))
     return fail("cannot create " + request.outputDir + ": " + ec.message());
   std::vector<std::pair<std::string, std::string>> files = {
       {pathIn(request.outputDir, name, "ptx"), ptx.str()},
-      {pathIn(request.outputDir, name, "h"), header.str()},
+      {pathIn(request.outputDir, name, "h"), sources.header},
+      {pathIn(request.outputDir, name, "c"), sources.source},
       {pathIn(request.outputDir, name, "json"), description.str()}};
   if (image.isCubin)
     files.push_back({pathIn(request.outputDir, name, "cubin"), image.bytes});
@@ -237,13 +244,12 @@ std::string printModule(ModuleOp module, bool keep) {
   return text;
 }
 
-/// Compiles `module` and writes its files; `header` renders the C header
-/// around the kernel image.
-int compileAndWrite(const EmitKernelRequest &request, llvm::StringRef name,
-                    ModuleOp module,
-                    llvm::function_ref<std::string(const KernelImage &)> header,
-                    llvm::StringRef description,
-                    std::vector<PtxasReport> &reports) {
+/// Compiles `module` and writes its files; `sources` renders NAME.h and
+/// NAME.c around the kernel image.
+int compileAndWrite(
+    const EmitKernelRequest &request, llvm::StringRef name, ModuleOp module,
+    llvm::function_ref<KernelSources(const KernelImage &)> sources,
+    llvm::StringRef description, std::vector<PtxasReport> &reports) {
   std::string mlirText = printModule(module, request.keepMlir);
   // translateToPtx lowers the module in place: the emulator gets a copy of
   // the NVVM-level module the cubin comes from.
@@ -252,7 +258,7 @@ int compileAndWrite(const EmitKernelRequest &request, llvm::StringRef name,
   if (!compiled)
     return fail(compiled.takeError());
   auto &[ptx, image] = *compiled;
-  if (int status = writeKernelFiles(request, name, ptx, image, header(image),
+  if (int status = writeKernelFiles(request, name, ptx, image, sources(image),
                                     description, mlirText))
     return status;
   if (!request.emulation)
@@ -299,9 +305,9 @@ int emitMoeLayer(const EmitKernelRequest &request) {
   if (int status = compileAndWrite(
           request, spec->name, *module,
           [&](const KernelImage &image) {
-            return emitMoeLayerHeader(*spec, image);
+            return emitMoeLayerSources(*spec, image, provenanceOf(request));
           },
-          emitMoeLayerDescription(*spec), reports))
+          emitMoeLayerDescription(*spec, provenanceOf(request)), reports))
     return status;
   llvm::outs() << spec->name << ": "
                << (spec->gemms().size() + (spec->isFp8() ? 6 : 4))
@@ -349,9 +355,9 @@ int mlir::moec::runEmitKernelCommand(const EmitKernelRequest &request) {
   if (int status = compileAndWrite(
           request, spec->name, *module,
           [&](const KernelImage &image) {
-            return emitGemmHeader(*spec, image);
+            return emitGemmSources(*spec, image, provenanceOf(request));
           },
-          emitGemmDescription(*spec), reports))
+          emitGemmDescription(*spec, provenanceOf(request)), reports))
     return status;
 
   llvm::outs() << spec->name << ": tile " << spec->tileM << "x" << spec->tileN

@@ -6,8 +6,10 @@
 //
 // `moec emit-kernel gemm --m=M|? --n=N --k=K --precision=P -o DIR`: one
 // standalone sm_90a kernel as DIR/NAME.ptx, DIR/NAME.cubin (when ptxas is
-// available), DIR/NAME.h (C header with the image and a launch function)
-// and DIR/NAME.json (its description). `grouped-gemm --experts=E
+// available), DIR/NAME.h and DIR/NAME.c (the C declarations, and the image
+// with the load / launch / unload definitions), DIR/NAME.json (its
+// description) and DIR/NAME.<hash>.emu.so (the Hopper emulator's object).
+// `grouped-gemm --experts=E
 // [--tokens=T]` and `moe-layer --experts --hidden --inter` likewise.
 //
 //===----------------------------------------------------------------------===//
@@ -17,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mlir::moec {
 
@@ -51,6 +54,9 @@ struct EmitKernelRequest {
   bool emulation = true;
   /// A deliberate defect for the emulator's tests (KernelDefect.h).
   std::string defect = "none";
+  /// The command line, stamped into the files: the program's file name,
+  /// then its arguments as given.
+  std::vector<std::string> commandLine;
 };
 
 /// Runs the subcommand; returns the process exit code.

@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `moec import | compile | emit-kernel`: the user-facing compiler. Each
+// `moec import | compile | emit-kernel | pack-moe-layer`: the user-facing
+// compiler. Each
 // subcommand is a thin layer over the frontend, pipeline and codegen
 // libraries; stages that do not exist yet fail loudly instead of doing
 // nothing.
@@ -15,9 +16,11 @@
 #include "tools/moec/CompileCommand.h"
 #include "tools/moec/EmitKernelCommand.h"
 #include "tools/moec/ImportCommand.h"
+#include "tools/moec/PackMoeLayerCommand.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -214,6 +217,30 @@ cl::opt<bool> emitKernelEmulation(
              "for the Hopper emulator (default: on)"),
     cl::init(true), cl::cat(moecCategory), cl::sub(emitKernelCommand));
 
+cl::SubCommand packMoeLayerCommand(
+    "pack-moe-layer",
+    "Pack one MoE layer of a checkpoint in the layout of `emit-kernel "
+    "moe-layer`'s launch function");
+cl::opt<std::string> packInput(cl::Positional, cl::Required,
+                               cl::desc("<checkpoint dir | packed file with "
+                                        "--list>"),
+                               cl::cat(moecCategory),
+                               cl::sub(packMoeLayerCommand));
+cl::opt<int64_t> packLayer("layer", cl::desc("The MoE layer to pack"),
+                           cl::cat(moecCategory), cl::sub(packMoeLayerCommand));
+cl::opt<std::string> packPrecision("precision",
+                                   cl::desc("fp8-rowwise (default) or bf16"),
+                                   cl::init("fp8-rowwise"),
+                                   cl::cat(moecCategory),
+                                   cl::sub(packMoeLayerCommand));
+cl::opt<std::string> packOutput("o", cl::desc("Output safetensors file"),
+                                cl::value_desc("file"), cl::cat(moecCategory),
+                                cl::sub(packMoeLayerCommand));
+cl::opt<bool> packList("list",
+                       cl::desc("Print the tensors (name, dtype, shape) of a "
+                                "packed file"),
+                       cl::cat(moecCategory), cl::sub(packMoeLayerCommand));
+
 void printVersion(raw_ostream &os) {
   os << "moec " << MOEC_VERSION_STRING << " (LLVM/MLIR " << LLVM_VERSION_STRING
      << ")\n";
@@ -256,7 +283,8 @@ int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::SetVersionPrinter(printVersion);
   cl::SubCommand *commands[] = {&cl::SubCommand::getTopLevel(), &importCommand,
-                                &compileCommand, &emitKernelCommand};
+                                &compileCommand, &emitKernelCommand,
+                                &packMoeLayerCommand};
   for (cl::SubCommand *command : commands)
     cl::HideUnrelatedOptions(moecCategory, *command);
   if (std::optional<StringRef> arg = findMistakenHelp(argc, argv, commands)) {
@@ -320,11 +348,25 @@ int main(int argc, char **argv) {
     request.keepMlir = emitKernelKeepMlir;
     request.emulation = emitKernelEmulation;
     request.defect = emitKernelDefect;
+    request.commandLine.push_back(sys::path::filename(argv[0]).str());
+    request.commandLine.insert(request.commandLine.end(), argv + 1,
+                               argv + argc);
     return mlir::moec::runEmitKernelCommand(request);
   }
 
+  if (packMoeLayerCommand) {
+    mlir::moec::PackMoeLayerRequest request;
+    request.input = packInput;
+    if (packLayer.getNumOccurrences())
+      request.layer = packLayer;
+    request.precision = packPrecision;
+    request.output = packOutput;
+    request.list = packList;
+    return mlir::moec::runPackMoeLayerCommand(request);
+  }
+
   WithColor::error(errs(), "moec")
-      << "expected a subcommand: import, compile or emit-kernel (see moec "
-         "--help)\n";
+      << "expected a subcommand: import, compile, emit-kernel or "
+         "pack-moe-layer (see moec --help)\n";
   return 2;
 }
