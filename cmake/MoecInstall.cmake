@@ -53,3 +53,25 @@ foreach(pc moec moec-shared)
   install(FILES ${MOEC_BINARY_DIR}/pkgconfig/${pc}.pc
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
+
+# The lit configuration template for outside projects, and a copy filled in
+# with the installed moec-opt and LLVM's FileCheck and `not` (at install
+# time, so that `cmake --install --prefix` is honored).
+if(TARGET moec-opt)
+  set(moec_lit_template ${MOEC_SOURCE_DIR}/tools/moec-opt/lit/moec-lit.cfg.py.in)
+  find_program(MOEC_FILECHECK FileCheck
+    PATHS ${LLVM_TOOLS_BINARY_DIR} /usr/lib/llvm-22/bin)
+  find_program(MOEC_NOT not PATHS ${LLVM_TOOLS_BINARY_DIR} /usr/lib/llvm-22/bin)
+  if(NOT MOEC_NOT)
+    set(MOEC_NOT "")
+  endif()
+  install(FILES ${moec_lit_template}
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/moec/lit)
+  install(CODE "
+    set(MOEC_OPT \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/moec-opt\")
+    set(FILECHECK \"${MOEC_FILECHECK}\")
+    set(NOT \"${MOEC_NOT}\")
+    set(lit_cfg \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/moec/lit/moec-lit.cfg.py\")
+    message(STATUS \"Installing: \${lit_cfg}\")
+    configure_file(\"${moec_lit_template}\" \"\${lit_cfg}\" @ONLY)")
+endif()

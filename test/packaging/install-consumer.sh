@@ -3,7 +3,10 @@
 # program (examples/c-api-consumer) against the installed tree twice — with
 # find_package(moec) and with pkg-config — then checks that each build
 # generates the same tokens as the installed moec-run on an artifact the
-# installed moec compiled, and that the static builds need no Abseil.
+# installed moec compiled, and that the static builds need no Abseil; then
+# builds examples/emit-kernel-consumer with the installed moec_emit_kernel()
+# and runs a FileCheck test through the installed lit configuration.
+# MOEC_LIT names lit (default: lit on PATH).
 #   install-consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR
 set -euo pipefail
 build=$1 source=$2 work=$3
@@ -67,6 +70,52 @@ cc -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags moec-shared) \
   "$source/examples/c-api-consumer/main.c" -o "$work/pkg-consumer-shared" \
   $(pkg-config --libs moec-shared) -Wl,-rpath,"$prefix/lib"
 check_consumer pkg-config-shared "$work/pkg-consumer-shared"
+
+# 3. Emitted kernels: moec_emit_kernel() of the installed moecConfig.cmake
+# emits a GEMM and a MoE layer with the installed moec; two translation
+# units include the GEMM's header, the image is defined once, and the GEMM
+# runs under the installed emulator.
+if [[ -e /usr/local/cuda/include/cuda.h ]]; then
+  kernels=$work/emit-kernel
+  cmake -S "$source/examples/emit-kernel-consumer" -B "$kernels" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+    > "$work/emit-kernel.log" ||
+    fail "configuring the emit-kernel consumer failed: $(tail "$work/emit-kernel.log")"
+  cmake --build "$kernels" >> "$work/emit-kernel.log" 2>&1 ||
+    fail "building the emit-kernel consumer failed: $(tail -20 "$work/emit-kernel.log")"
+  grep -qx "MOEC_EXECUTABLE:FILEPATH=$prefix/bin/moec" "$kernels/CMakeCache.txt" ||
+    fail "the emit-kernel consumer did not use the installed moec"
+  LD_LIBRARY_PATH=$prefix/lib/emulator MOEC_EMULATOR_PATH=$kernels/kernels \
+    "$kernels/emit_kernel_consumer" > "$work/emit-kernel.out" 2>&1 ||
+    fail "the emit-kernel consumer failed: $(tail "$work/emit-kernel.out")"
+  definitions=$(nm "$kernels/emit_kernel_consumer" | grep -c ' consumer_gemm_image$')
+  [[ $definitions == 1 ]] ||
+    fail "consumer_gemm_image is defined $definitions times"
+  echo "emit-kernel consumer: OK (one image, run under the emulator)"
+fi
+
+# 4. The installed lit configuration runs an outside FileCheck test against
+# the installed moec-opt.
+lit_cfg=$prefix/share/moec/lit/moec-lit.cfg.py
+grep -q "$prefix/bin/moec-opt" "$lit_cfg" ||
+  fail "$lit_cfg does not name the installed moec-opt"
+mkdir -p "$work/lit-tests"
+cp "$lit_cfg" "$work/lit-tests/lit.cfg.py"
+cat > "$work/lit-tests/fold.mlir" <<'MLIR'
+// RUN: moec-opt %s --canonicalize | FileCheck %s
+// CHECK-LABEL: func.func @fold
+// CHECK-NEXT: %[[C:.*]] = arith.constant 3 : i32
+// CHECK-NEXT: return %[[C]]
+func.func @fold() -> i32 {
+  %a = arith.constant 1 : i32
+  %b = arith.constant 2 : i32
+  %c = arith.addi %a, %b : i32
+  return %c : i32
+}
+MLIR
+"${MOEC_LIT:-lit}" -q "$work/lit-tests" ||
+  fail "lit with the installed configuration failed"
+echo "lit template: OK"
 
 # libmoec.so exports the C API and nothing else.
 others=$(nm -D --defined-only "$prefix/lib/libmoec.so" |
