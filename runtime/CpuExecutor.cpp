@@ -12,6 +12,7 @@
 
 #include "runtime/CpuExecutor.h"
 #include "runtime/CpuFeatures.h"
+#include "runtime/CpuStepGuard.h"
 
 #include "runtime/StringUtil.h"
 
@@ -130,6 +131,7 @@ absl::StatusOr<void *> CpuExecutor::entrySymbol(uint32_t index,
     if (!object.ok())
       return object.status();
     objects[index] = std::make_unique<SharedObject>(*std::move(object));
+    installAllocationFailureHandler(*objects[index]);
   }
   return objects[index]->symbol(symbol);
 }
@@ -328,7 +330,11 @@ absl::Status CpuExecutor::run(PlanKind plan, const ForwardIo &io) {
       }
       }
     }
-    steps[i].entry(args.data());
+    if (std::optional<uint64_t> failed =
+            runGuardedStep(steps[i].entry, args.data()))
+      return allocationFailure(
+          strCat(artifact.path(), ": ", planName(plan), ".steps[", i, "]"),
+          *failed);
   }
   return absl::OkStatus();
 }

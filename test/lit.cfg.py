@@ -26,6 +26,8 @@ config.substitutions.append(("%test_data", os.path.join(
 config.substitutions.append(("%numpy_python", config.moec_numpy_python))
 # The version moec stamps into what it writes (emit-kernel sources).
 config.substitutions.append(("%moec_version", config.moec_version))
+config.substitutions.append(("%libmoec", os.path.join(
+    config.moec_obj_root, "lib", "libmoec.so")))
 # Absolute tool paths for scripts that run the tools themselves (test/e2e).
 config.substitutions.append(("%moecrun_exe", os.path.join(config.moec_tools_dir,
                                                           "moec-run")))

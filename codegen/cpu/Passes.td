@@ -245,6 +245,21 @@ def CpuEmitRuntimeEntry : Pass<"moec-cpu-emit-runtime-entry", "::mlir::ModuleOp"
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CpuCheckAllocations : Pass<"moec-cpu-check-allocations", "::mlir::ModuleOp"> {
+  let summary = "Defines the allocation functions of the lowered code, checking malloc";
+  let description = [{
+    After `finalize-memref-to-llvm{use-generic-functions=true}`, defines
+    `_mlir_memref_to_llvm_alloc(i64) -> ptr` and `_mlir_memref_to_llvm_free(ptr)`
+    in the module instead of leaving malloc unchecked. The alloc function calls
+    `malloc`; when it returns null, it calls the handler in the exported global
+    `moec_cpu_allocation_failed` (a `void (*)(i64 bytes)` the runtime sets
+    after loading the code, which reports the error and does not return) and,
+    when no handler is set, returns null. Declarations of either function
+    that the module already defines are errors.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def CpuLowerStridedCopies : Pass<"moec-cpu-lower-strided-copies"> {
   let summary = "Turns strided memref.copy into linalg.copy";
   let description = [{

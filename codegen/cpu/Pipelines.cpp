@@ -59,14 +59,16 @@ void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
     arena.maxTokens = options.arenaMaxTokens;
     pm.addPass(createCpuPlanArena(arena));
   }
+  // Tiles run one after another (no thread pool in this slice). Before the
+  // deallocation pipeline: it does not see into scf.forall bodies, so the
+  // per-tile accumulators and packed tiles would never be freed.
+  pm.nest<func::FuncOp>().addPass(createForallToForLoopPass());
   // Frees the temporaries bufferization allocated (accumulators, concats).
   bufferization::buildBufferDeallocationPipeline(pm);
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(createCpuLowerStridedCopies());
   // Scalar loops for now; vectorization of the register block comes later.
   funcPm.addPass(createConvertLinalgToLoopsPass());
-  // Tiles run one after another (no thread pool in this slice).
-  funcPm.addPass(createForallToForLoopPass());
   pm.addPass(createLowerAffinePass());
   // Subview offsets and strides become plain index arithmetic.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -82,10 +84,15 @@ void cpu::buildCpuLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations call _mlir_memref_to_llvm_alloc/free, which
+  // moec-cpu-check-allocations defines with a checked malloc.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCpuCheckAllocations());
 }
 
 void cpu::registerCpuPipelines() {

@@ -18,6 +18,7 @@
 
 #include "runtime/CudaDriver.h"
 #include "runtime/Npy.h"
+#include "runtime/OutOfMemory.h"
 #include "runtime/Session.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
@@ -488,6 +489,7 @@ static absl::Status run(const Options &options) {
 }
 
 int main(int argc, char **argv) {
+  moec::runtime::exitCleanlyOnOutOfMemory("moec-run");
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {

@@ -14,6 +14,7 @@
 #include "tools/moec-serve/SessionPool.h"
 #include "tools/moec-serve/TextEngine.h"
 
+#include "runtime/OutOfMemory.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
 
@@ -236,6 +237,7 @@ absl::Status serveArtifact(Options &options) {
 } // namespace
 
 int main(int argc, char **argv) {
+  moec::runtime::exitCleanlyOnOutOfMemory("moec-serve");
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {

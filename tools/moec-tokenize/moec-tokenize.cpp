@@ -18,6 +18,7 @@
 
 #include "JsonLines.h"
 
+#include "runtime/OutOfMemory.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -224,6 +225,7 @@ static absl::Status runJsonLines(const rt::Tokenizer &tokenizer,
 }
 
 int main(int argc, char **argv) {
+  moec::runtime::exitCleanlyOnOutOfMemory("moec-tokenize");
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {

@@ -181,11 +181,14 @@ void buildPipeline(PassManager &pm, const CompileRequest &request, Stage from,
 
 /// Applies the standard MLIR debugging flags moec compile accepts.
 void configureInstrumentation(PassManager &pm, const CompileRequest &request) {
-  if (request.printIRBeforeAll || request.printIRAfterAll)
+  if (request.printIRBeforeAll || request.printIRAfterAll) {
+    // IR printing needs passes to run one at a time (else LLVM aborts).
+    pm.getContext()->disableMultithreading();
     pm.enableIRPrinting(
         [&](Pass *, Operation *) { return request.printIRBeforeAll; },
         [&](Pass *, Operation *) { return request.printIRAfterAll; },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  }
   if (request.timing)
     pm.enableTiming();
   if (request.statistics)
