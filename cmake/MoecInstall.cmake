@@ -30,6 +30,12 @@ install(TARGETS MoecShared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS MoecCudaEmulator LIBRARY DESTINATION lib/emulator)
 
 set(MOEC_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/moec)
+# What moec::compiler links: the libraries a program that compiles models
+# needs (their dependencies follow through the exported targets).
+set(MOEC_COMPILER_EXPORTED_LIBRARIES
+  moec::MoecArtifactWriter moec::MoecCpuCodegen moec::MoecHopperCodegen
+  moec::MoecHopperEmulation moec::MoecLlama4Frontend moec::MoecPasses
+  moec::MoecDialectRegistration)
 configure_package_config_file(
   ${MOEC_SOURCE_DIR}/cmake/moecConfig.cmake.in
   ${MOEC_BINARY_DIR}/cmake/moecConfig.cmake
@@ -74,4 +80,28 @@ if(TARGET moec-opt)
     set(lit_cfg \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/moec/lit/moec-lit.cfg.py\")
     message(STATUS \"Installing: \${lit_cfg}\")
     configure_file(\"${moec_lit_template}\" \"\${lit_cfg}\" @ONLY)")
+endif()
+
+# The compiler's libraries for programs that embed it: add_mlir_library puts
+# them in the MLIRTargets export set; the runtime libraries they link join
+# it, and the set is installed as moec:: targets with the compiler's headers
+# (source and generated, in the repository's layout) under
+# include/moec-compiler. moecConfig.cmake loads them for
+# find_package(moec COMPONENTS compiler), after finding MLIR and Abseil.
+if(MOEC_BUILD_COMPILER)
+  install(TARGETS MoecRuntime MoecVersion MoecRuntimeOptions MoecEmuSemantics
+    EXPORT MLIRTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(EXPORT MLIRTargets NAMESPACE moec::
+    FILE moecCompilerTargets.cmake DESTINATION ${MOEC_CMAKE_INSTALL_DIR})
+  foreach(dir dialects passes frontends codegen runtime)
+    install(DIRECTORY ${MOEC_SOURCE_DIR}/${dir}
+      DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/moec-compiler
+      FILES_MATCHING PATTERN "*.h" PATTERN "*.td" PATTERN "*.inc")
+    if(EXISTS ${MOEC_BINARY_DIR}/${dir})
+      install(DIRECTORY ${MOEC_BINARY_DIR}/${dir}
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/moec-compiler
+        FILES_MATCHING PATTERN "*.inc" PATTERN "*.h"
+        PATTERN "CMakeFiles" EXCLUDE)
+    endif()
+  endforeach()
 endif()

@@ -5,7 +5,8 @@
 # generates the same tokens as the installed moec-run on an artifact the
 # installed moec compiled, and that the static builds need no Abseil; then
 # builds examples/emit-kernel-consumer with the installed moec_emit_kernel()
-# and runs a FileCheck test through the installed lit configuration.
+# and runs a FileCheck test through the installed lit configuration, and
+# builds examples/compiler-consumer, which embeds the installed compiler.
 # MOEC_LIT names lit (default: lit on PATH).
 #   install-consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -116,6 +117,20 @@ MLIR
 "${MOEC_LIT:-lit}" -q "$work/lit-tests" ||
   fail "lit with the installed configuration failed"
 echo "lit template: OK"
+
+# 5. A program embedding the compiler: find_package(moec COMPONENTS
+# compiler), the frontend and the pipelines on the golden checkpoint.
+cmake -S "$source/examples/compiler-consumer" -B "$work/compiler" \
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+  > "$work/compiler.log" 2>&1 ||
+  fail "configuring the compiler consumer failed: $(tail "$work/compiler.log")"
+cmake --build "$work/compiler" >> "$work/compiler.log" 2>&1 ||
+  fail "building the compiler consumer failed: $(tail -20 "$work/compiler.log")"
+stages=$("$work/compiler/moec-compiler-consumer" \
+  "$source/test/data/goldens/scout_like")
+grep -q '^graph: .*moe=' <<< "$stages" && grep -q '^tiled: .*tile=' <<< "$stages" ||
+  fail "the compiler consumer printed: $stages"
+echo "compiler consumer: $(tr '\n' ';' <<< "$stages")"
 
 # libmoec.so exports the C API and nothing else.
 others=$(nm -D --defined-only "$prefix/lib/libmoec.so" |
