@@ -15,6 +15,7 @@
 #include "runtime/Artifact.h"
 
 #include "runtime/File.h"
+#include "runtime/Integrity.h"
 #include "runtime/StringUtil.h"
 #include "runtime/schema/artifact_generated.h"
 
@@ -138,6 +139,11 @@ static absl::Status checkStructure(const uint8_t *bytes, uint64_t size,
                       "; recompile the model with a moec whose runtime "
                       "matches (or use the runtime of the moec that "
                       "produced it)"));
+  // Nothing but the schema version is read before the digest matches.
+  if (absl::Status s =
+          checkArtifactSha256(absl::MakeConstSpan(bytes, size), where);
+      !s.ok())
+    return s;
   flatbuffers::Verifier::Options options;
   options.max_depth = 16;
   options.max_tables = 1u << 22;
@@ -405,6 +411,9 @@ static absl::Status decodeArtifact(const fb::Artifact &root,
   d.bufferPlan(*root.buffer_plan(), out.bufferPlan);
   out.weights.packedFile = str(root.weights()->packed_file());
   out.weights.packedSize = root.weights()->packed_size();
+  const flatbuffers::Array<uint8_t, 32> *digest =
+      root.weights()->packed_sha256()->bytes();
+  std::copy(digest->begin(), digest->end(), out.weights.packedSha256.begin());
   if (const auto *tensors = root.weights()->tensors())
     for (uint32_t i = 0; i < tensors->size(); ++i)
       d.weight(*tensors->Get(i), strCat("weights.tensors[", i, "]"),

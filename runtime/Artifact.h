@@ -28,6 +28,7 @@
 #define MOEC_RUNTIME_ARTIFACT_H
 
 #include "runtime/Safetensors.h"
+#include "runtime/Sha256.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,7 +43,7 @@
 namespace moec::runtime {
 
 /// The artifact schema version this runtime reads and writes.
-constexpr uint32_t kArtifactSchemaVersion = 1;
+constexpr uint32_t kArtifactSchemaVersion = 2;
 
 /// rope_scaling with rope_type "llama3".
 struct Llama3RopeScaling {
@@ -247,6 +248,8 @@ struct WeightManifest {
   /// Size of its data area in bytes.
   uint64_t packedSize = 0;
   std::vector<WeightEntry> tensors;
+  /// The tree hash (treeSha256) of the whole packed weights file.
+  Sha256Digest packedSha256{};
 };
 
 enum class KvCacheKind : uint8_t { Full, Chunked };

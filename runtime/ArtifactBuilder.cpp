@@ -14,6 +14,7 @@
 #include "runtime/ArtifactBuilder.h"
 
 #include "runtime/File.h"
+#include "runtime/Integrity.h"
 #include "runtime/StringUtil.h"
 #include "runtime/schema/artifact_generated.h"
 
@@ -175,8 +176,10 @@ static Offset<fb::WeightManifest> buildManifest(FlatBufferBuilder &fbb,
   std::vector<Offset<fb::Weight>> tensors;
   for (const WeightEntry &w : m.tensors)
     tensors.push_back(buildWeight(fbb, w));
+  fb::Sha256 digest(flatbuffers::make_span(m.packedSha256));
   return fb::CreateWeightManifest(fbb, fbb.CreateString(m.packedFile),
-                                  m.packedSize, fbb.CreateVector(tensors));
+                                  m.packedSize, fbb.CreateVector(tensors),
+                                  &digest);
 }
 
 /// Builds the code objects, launches, TMA descriptors and KV-cache layers.
@@ -250,14 +253,21 @@ absl::StatusOr<std::string> serializeArtifact(const ArtifactContents &contents,
     textFiles.push_back(
         fb::CreateTextFile(fbb, fbb.CreateString(f.name),
                            fbb.CreateVector(f.bytes.data(), f.bytes.size())));
+  // Zeros for now: sealArtifact hashes the finished buffer with these.
+  fb::Sha256 zeros;
   auto root = fb::CreateArtifact(
       fbb, contents.schemaVersion, compilerVersion, config, tables.kernels,
       tables.launches, tables.tma, prefill, decode, bufferPlan, manifest,
       tables.kvCache, contents.kvCacheBytes,
-      textFiles.empty() ? 0 : fbb.CreateVector(textFiles));
+      textFiles.empty() ? 0 : fbb.CreateVector(textFiles), &zeros);
   fb::FinishSizePrefixedArtifactBuffer(fbb, root);
-  return std::string(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
-                     fbb.GetSize());
+  std::string bytes(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
+                    fbb.GetSize());
+  if (absl::Status s = sealArtifact(absl::MakeSpan(
+          reinterpret_cast<uint8_t *>(bytes.data()), bytes.size()));
+      !s.ok())
+    return s;
+  return bytes;
 }
 
 absl::Status writeArtifact(const ArtifactContents &contents,

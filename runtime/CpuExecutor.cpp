@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuExecutor.h"
+
+#include "runtime/CpuAbiCheck.h"
 #include "runtime/CpuFeatures.h"
 #include "runtime/CpuStepGuard.h"
 
@@ -110,30 +112,50 @@ static std::string_view planName(PlanKind plan) {
   return plan == PlanKind::Prefill ? "prefill" : "decode";
 }
 
-absl::StatusOr<void *> CpuExecutor::entrySymbol(uint32_t index,
-                                                const std::string &symbol) {
+/// Loads kernel `index` once its kind, target and CPU features fit this
+/// machine, and checks the artifact's metadata against the code's ABI.
+absl::Status CpuExecutor::loadObject(uint32_t index) {
   const Kernel &k = artifact.kernels()[index];
   std::string where =
       strCat(artifact.path(), ": kernels[", index, "] '", k.name, "'");
-  if (!objects[index]) {
-    if (k.kind != KernelKind::CpuSharedObject)
-      return absl::FailedPreconditionError(
-          strCat(where, ": a ", kernelKindName(k.kind), " kernel for ",
-                 k.target, " cannot run on the CPU"));
-    if (k.target != hostCpuTarget())
-      return absl::FailedPreconditionError(
-          strCat(where, ": built for target '", k.target,
-                 "' but this machine is ", hostCpuTarget(),
-                 "; compile the model with --target=cpu on this machine"));
-    if (absl::Status status = checkCpuFeatures(k, where); !status.ok())
-      return status;
-    absl::StatusOr<SharedObject> object = SharedObject::load(k.bytes, where);
-    if (!object.ok())
-      return object.status();
-    objects[index] = std::make_unique<SharedObject>(*std::move(object));
-    installAllocationFailureHandler(*objects[index]);
-  }
-  return objects[index]->symbol(symbol);
+  if (k.kind != KernelKind::CpuSharedObject)
+    return absl::FailedPreconditionError(
+        strCat(where, ": a ", kernelKindName(k.kind), " kernel for ", k.target,
+               " cannot run on the CPU"));
+  if (k.target != hostCpuTarget())
+    return absl::FailedPreconditionError(
+        strCat(where, ": built for target '", k.target,
+               "' but this machine is ", hostCpuTarget(),
+               "; compile the model with --target=cpu on this machine"));
+  if (absl::Status status = checkCpuFeatures(k, where); !status.ok())
+    return status;
+  absl::StatusOr<SharedObject> object = SharedObject::load(k.bytes, where);
+  if (!object.ok())
+    return object.status();
+  absl::StatusOr<const uint64_t *> record =
+      loadCpuAbi(*object, artifact, where);
+  if (!record.ok())
+    return record.status();
+  objects[index] = std::make_unique<SharedObject>(*std::move(object));
+  installAllocationFailureHandler(*objects[index]);
+  abiRecords[index] = *record;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<void *> CpuExecutor::entrySymbol(const PlanStep &step,
+                                                const std::string &field) {
+  if (!objects[step.kernel])
+    if (absl::Status s = loadObject(step.kernel); !s.ok())
+      return s;
+  const std::string &symbol = artifact.launches()[step.launch].kernelName;
+  absl::StatusOr<void *> address = objects[step.kernel]->symbol(symbol);
+  if (!address.ok())
+    return address;
+  if (absl::Status s = checkCpuAbiStep(abiRecords[step.kernel], step, symbol,
+                                       field, artifact.path());
+      !s.ok())
+    return s;
+  return address;
 }
 
 absl::Status CpuExecutor::resolvePlan(PlanKind plan, std::vector<Step> &steps) {
@@ -150,8 +172,7 @@ absl::Status CpuExecutor::resolvePlan(PlanKind plan, std::vector<Step> &steps) {
                    "]: tma_descriptor bindings are not supported on the CPU "
                    "(they belong to GPU kernels)"));
     }
-    const std::string &symbol = artifact.launches()[s.launch].kernelName;
-    absl::StatusOr<void *> address = entrySymbol(s.kernel, symbol);
+    absl::StatusOr<void *> address = entrySymbol(s, field);
     if (!address.ok())
       return absl::Status(
           address.status().code(),
@@ -184,6 +205,7 @@ CpuExecutor::create(const Artifact &artifact,
   keepFreedMemoryForReuse();
   std::unique_ptr<CpuExecutor> result(new CpuExecutor(artifact, packedData));
   result->objects.resize(artifact.kernels().size());
+  result->abiRecords.resize(artifact.kernels().size());
   if (absl::Status s =
           result->resolvePlan(PlanKind::Prefill, result->prefillSteps);
       !s.ok())

@@ -96,13 +96,16 @@ private:
   CpuExecutor(const Artifact &artifact, absl::Span<const uint8_t> packedData)
       : artifact(artifact), packed(packedData) {}
   absl::Status resolvePlan(PlanKind plan, std::vector<Step> &steps);
-  absl::StatusOr<void *> entrySymbol(uint32_t kernel,
-                                     const std::string &symbol);
+  absl::StatusOr<void *> entrySymbol(const PlanStep &step,
+                                     const std::string &field);
+  absl::Status loadObject(uint32_t index);
 
   const Artifact &artifact;
   absl::Span<const uint8_t> packed;
   /// One per artifact kernel; loaded on first use by a plan step.
   std::vector<std::unique_ptr<SharedObject>> objects;
+  /// The ABI record of each loaded object (runtime/CpuAbi.h).
+  std::vector<const uint64_t *> abiRecords;
   std::vector<Step> prefillSteps, decodeSteps;
   AlignedBuffer kvCache, arena;
 };

@@ -128,6 +128,9 @@ public:
   /// Returns the file size in bytes.
   uint64_t fileSize() const { return mappedSize; }
 
+  /// Returns the whole mapped file (header and data area).
+  absl::Span<const uint8_t> fileBytes() const { return {mapped, mappedSize}; }
+
 private:
   SafetensorsFile() = default;
   void unmap();

@@ -16,6 +16,7 @@
 #include "runtime/CpuExecutor.h"
 #include "runtime/CudaDevice.h"
 #include "runtime/File.h"
+#include "runtime/Integrity.h"
 #include "runtime/SharedObject.h"
 #include "runtime/StringUtil.h"
 
@@ -143,6 +144,17 @@ Session::open(std::string_view artifactPath, const SessionOptions &options) {
   if (absl::Status s = checkWeightsAgainstManifest(a, *session->weights);
       !s.ok())
     return s;
+  // After the manifest check, which reads only the header and names a
+  // mismatch precisely; before any weight is used.
+  if (options.verifyWeights && !weightsCheckDisabledByEnvironment()) {
+    progress(strCat("verifying the SHA-256 of the packed weights (",
+                    formatBytes(session->weights->fileSize()), ")"));
+    if (absl::Status s = checkWeightsSha256(session->weights->fileBytes(),
+                                            a.manifest().packedSha256,
+                                            weightsPath, a.path());
+        !s.ok())
+      return s;
+  }
 
   progress(strCat("loading kernels (", describeKernels(a), ")"));
   absl::StatusOr<std::unique_ptr<CpuExecutor>> executor =

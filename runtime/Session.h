@@ -49,6 +49,12 @@ struct SessionOptions {
   /// When set, receives every progress message instead of stderr, whether
   /// or not stderr is a terminal (`progress` is ignored).
   std::function<void(std::string_view message)> onProgress;
+  /// Check the packed weights against the tree hash the artifact records
+  /// before any weight is used (the artifact itself is always checked).
+  /// False, or MOEC_NO_VERIFY_WEIGHTS=1 in the environment, skips it: for
+  /// trusted local files, where hashing gigabytes on every start costs more
+  /// than it protects.
+  bool verifyWeights = true;
 };
 
 /// Why a generation ended.

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <utility>
@@ -231,6 +232,15 @@ void SharedObject::unload() {
   memfd = ScopedFd();
 }
 
+/// Returns the link map of the object that holds `address`, or null.
+static const link_map *objectHolding(const void *address) {
+  Dl_info info;
+  void *map = nullptr;
+  if (::dladdr1(address, &info, &map, RTLD_DL_LINKMAP) == 0)
+    return nullptr;
+  return static_cast<const link_map *>(map);
+}
+
 absl::StatusOr<void *> SharedObject::symbol(const std::string &name) const {
   ::dlerror(); // clear a stale message
   void *address = ::dlsym(handle, name.c_str());
@@ -238,6 +248,18 @@ absl::StatusOr<void *> SharedObject::symbol(const std::string &name) const {
     return absl::NotFoundError(
         strCat(where, ": entry symbol '", name,
                "' not found: ", dlError("the symbol is null")));
+  // dlsym also searches the object's dependencies (libc, libm), so a name
+  // like "abort" would resolve to code the artifact does not contain.
+  link_map *own = nullptr;
+  const link_map *holder = objectHolding(address);
+  if (::dlinfo(handle, RTLD_DI_LINKMAP, &own) != 0 || !holder || holder != own)
+    return absl::NotFoundError(
+        strCat(where, ": entry symbol '", name,
+               "' is not defined in the artifact's code (it resolves to ",
+               holder && holder->l_name && *holder->l_name
+                   ? strCat("'", holder->l_name, "'")
+                   : std::string("another object"),
+               "); an artifact may only call its own code"));
   return address;
 }
 

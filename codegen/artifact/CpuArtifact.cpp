@@ -10,10 +10,12 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/CpuFeatures.h"
 #include "runtime/File.h"
+#include "runtime/Sha256.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "llvm/Support/Path.h"
@@ -193,6 +195,20 @@ static llvm::Error runPacking(const std::vector<uint8_t> &object,
   return llvm::Error::success();
 }
 
+/// Returns the tree hash of the packed weights file as written (read back,
+/// so that the digest covers exactly the bytes on disk, header included).
+static llvm::Expected<rt::Sha256Digest> hashWrittenFile(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!file)
+    return makeError("cannot read back '" + path +
+                     "': " + file.getError().message());
+  llvm::StringRef bytes = (*file)->getBuffer();
+  return rt::treeSha256(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+}
+
 /// Per layer, the key and value cache entries of `moec.cpu_abi`.
 static llvm::Expected<std::vector<rt::KvCacheLayer>>
 kvCacheLayers(ArrayAttr caches, const llama4::Llama4Config &config) {
@@ -319,6 +335,9 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
             return absl::MakeConstSpan(packed.data() + t.offset, t.bytes);
           }))
     return error;
+  llvm::Expected<rt::Sha256Digest> packedSha256 = hashWrittenFile(packedPath);
+  if (!packedSha256)
+    return packedSha256.takeError();
 
   rt::ArtifactContents c;
   c.compilerVersion = request.compilerVersion;
@@ -354,6 +373,7 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
   c.decode.steps.push_back(step);
   c.weights.packedFile = packedName;
   c.weights.packedSize = packedSize;
+  c.weights.packedSha256 = *packedSha256;
   for (const PackedTensor &t : *tensors) {
     rt::WeightEntry w;
     w.name = t.name;

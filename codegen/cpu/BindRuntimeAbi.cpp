@@ -364,6 +364,9 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
                               attrs.getI64IntegerAttr(kAbiAlignment)),
            attrs.getNamedAttr("packed_size",
                               attrs.getI64IntegerAttr(packedSize)),
+           attrs.getNamedAttr(
+               "vocab_size",
+               attrs.getI64IntegerAttr(signature.logits.getDimSize(1))),
            attrs.getNamedAttr("weights", *weightEntries),
            attrs.getNamedAttr("kv_cache_bytes",
                               attrs.getI64IntegerAttr(cacheBytes)),

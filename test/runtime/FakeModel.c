@@ -126,3 +126,17 @@ void moec_fake_head(void **args) {
     for (int64_t i = 0; i < tokens * vocab; ++i)
       out[i] = NAN;
 }
+
+/* The ABI record the runtime checks the artifact's metadata against
+   (runtime/CpuAbi.h), matching fakeModelContents: vocabulary 11, 4 tokens,
+   arena 64 + 8 per token, 256 KV-cache bytes, 52 packed bytes, the layout
+   hash of "shift" [0, +8) and "table" [8, +44), and both entries. */
+const uint64_t moec_cpu_abi_v1[29] = {
+    0x3149424143454f4dull, 29, 11, 4, 64, 8, 256, 52, 0xf9f1141e37b65721ull,
+    2,
+    /* moec_fake_embed: ids, positions, keys, values, arena, num_tokens,
+       immediate */
+    0x3736440f2c73a519ull, 7, 4, 5, 2, 3, 0, 7, 9,
+    /* moec_fake_head: arena, positions, kv_cache, values, weight,
+       packed_weights, logits, num_tokens */
+    0x3a0a3fff9ec15e26ull, 8, 0, 5, 11, 3, 1, 10, 6, 7};

@@ -132,11 +132,15 @@ static absl::Status writeBytes(const std::string &path,
 absl::Status writeFakeModel(const std::string &dir,
                             const ArtifactContents &contents,
                             const SafetensorsBuilder &weights) {
-  if (absl::Status s =
-          writeArtifact(contents, joinPath(dir, kFakeArtifactName));
+  // The digest of the weights written here, so that tests may vary them.
+  ArtifactContents sealed = contents;
+  std::string bytes = weights.bytes();
+  sealed.weights.packedSha256 = treeSha256(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+  if (absl::Status s = writeArtifact(sealed, joinPath(dir, kFakeArtifactName));
       !s.ok())
     return s;
-  return writeBytes(joinPath(dir, kFakeWeightsName), weights.bytes());
+  return writeBytes(joinPath(dir, kFakeWeightsName), bytes);
 }
 
 absl::Status writeFakeModel(const std::string &dir) {

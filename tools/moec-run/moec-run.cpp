@@ -62,7 +62,13 @@ arguments:
   ARTIFACT               the compiled artifact (out.moec) written by
                          `moec compile`; its packed weights lie beside it.
                          An artifact is executable code: run only artifacts
-                         you trust as you would a program
+                         you trust as you would a program. moec-run checks
+                         the SHA-256 of the artifact and of its packed
+                         weights, the CPU's features, the metadata against
+                         the ABI the code was compiled for, and that entry
+                         symbols lie in the artifact's own code; a hash
+                         catches corruption and accidental edits, not a
+                         malicious author (there is no signature)
 
 input (one of):
   --prompt-ids IDS       comma-separated prompt token ids, e.g. 1,2,3
@@ -94,6 +100,8 @@ options:
   --top-p P              nucleus sampling mass in (0, 1] (default: 1, off)
   --seed S               random seed for sampling, a non-negative integer
                          (default: 0)
+  --no-verify-weights    skip the SHA-256 check of the packed weights
+                         (trusted local files; also MOEC_NO_VERIFY_WEIGHTS=1)
   --dump-logits FILE     write the prompt's logits to FILE as a NumPy .npy
                          array (float32, shape (prompt length, vocab));
                          with --prompt-ids
@@ -125,6 +133,7 @@ struct Options {
   float topP = 1.0f;
   std::string dumpLogits;
   moec::run::TextOptions text;
+  bool verifyWeights = true;
   bool help = false;
   bool version = false;
 };
@@ -303,6 +312,10 @@ static absl::Status parseOption(const std::vector<std::string_view> &args,
     (arg == "--version" ? options.version : options.help) = true;
     return absl::OkStatus();
   }
+  if (arg == "--no-verify-weights") {
+    options.verifyWeights = false;
+    return absl::OkStatus();
+  }
   if (arg == "--chat") {
     if (options.text.chat)
       return absl::InvalidArgumentError("option '--chat' given more than once");
@@ -311,7 +324,8 @@ static absl::Status parseOption(const std::vector<std::string_view> &args,
   }
   size_t equals = arg.find('=');
   std::string_view name = arg.substr(0, equals);
-  if (name == "--help" || name == "--version" || name == "--chat")
+  if (name == "--help" || name == "--version" || name == "--chat" ||
+      name == "--no-verify-weights")
     return absl::InvalidArgumentError(
         strCat("option '", name, "' takes no value"));
   if (!takesValue(name))
@@ -441,6 +455,7 @@ static std::vector<int32_t> stopTokenIdsWith(const rt::ModelConfig &config,
 static absl::Status run(const Options &options) {
   rt::SessionOptions sessionOptions;
   sessionOptions.device = options.device;
+  sessionOptions.verifyWeights = options.verifyWeights;
   if (options.device == "emulator") {
     if (absl::Status s = useEmulator(); !s.ok())
       return s;

@@ -9,6 +9,15 @@
  * failure is moec_session_last_error(session), or moec_last_error() for
  * moec_session_open and calls given a NULL session. Nothing here aborts or
  * throws on bad input. A session is not thread-safe.
+ *
+ * Security: an artifact is executable code (moec_session_open loads its
+ * shared object into this process); open only artifacts you trust, as you
+ * would run a program. The runtime checks the SHA-256 of the artifact and of
+ * its packed weights (MOEC_NO_VERIFY_WEIGHTS=1 skips the weights for trusted
+ * local files), the CPU's features, the metadata against the ABI the code
+ * was compiled for, and that entry symbols lie in the artifact's own code.
+ * These catch corruption and accidental edits, not a malicious author: there
+ * are no signatures, and whoever writes an artifact can rewrite its hashes.
  */
 
 #ifndef MOEC_MOEC_H
@@ -23,7 +32,8 @@ extern "C" {
 
 typedef enum moec_status {
   MOEC_OK = 0,
-  /* A bad argument: a malformed file, a token id outside the vocabulary,
+  /* A bad argument: a malformed file (or one whose SHA-256 does not match
+     what its artifact records), a token id outside the vocabulary,
      bad sampling parameters, an unknown device. */
   MOEC_INVALID_ARGUMENT = 1,
   /* A file or a kernel's entry symbol is missing. */

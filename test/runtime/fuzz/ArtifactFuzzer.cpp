@@ -16,6 +16,7 @@
 
 #include "runtime/Artifact.h"
 #include "runtime/ArtifactBuilder.h"
+#include "runtime/Integrity.h"
 
 #include <cstdlib>
 #include <vector>
@@ -38,14 +39,15 @@ static int loadAndCheck(absl::Span<const uint8_t> bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   loadAndCheck(absl::MakeConstSpan(data, size));
-  // Most insertions and erasures break the size prefix and stop at the
-  // first check; also load a copy with the prefix fixed up, so that they
-  // reach the verifier and the semantic checks.
+  // Most mutations break the size prefix or the SHA-256 and stop at the
+  // first checks; also load a copy with the prefix fixed up and the digest
+  // resealed, so that they reach the verifier and the semantic checks.
   if (size < 4)
     return 0;
   std::vector<uint8_t> fixed(data, data + size);
   for (int i = 0; i < 4; ++i)
     fixed[i] = uint8_t(uint64_t(size - 4) >> (8 * i));
+  (void)sealArtifact(absl::MakeSpan(fixed));
   loadAndCheck(fixed);
   return 0;
 }
