@@ -18,6 +18,7 @@
 
 #include "JsonLines.h"
 
+#include "runtime/File.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -223,7 +224,7 @@ static absl::Status runJsonLines(const rt::Tokenizer &tokenizer,
   return absl::OkStatus();
 }
 
-int main(int argc, char **argv) {
+static int runMain(int argc, char **argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {
@@ -254,4 +255,15 @@ int main(int argc, char **argv) {
     return kExitFailure;
   }
   return 0;
+}
+
+int main(int argc, char **argv) {
+  int exitCode = runMain(argc, argv);
+  // Lost output is a failure even when the work succeeded.
+  if (absl::Status status = rt::flushStdout(); !status.ok()) {
+    std::fprintf(stderr, "%s: error: %s\n", "moec-tokenize",
+                 std::string(status.message()).c_str());
+    return exitCode != 0 ? exitCode : kExitFailure;
+  }
+  return exitCode;
 }

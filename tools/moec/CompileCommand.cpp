@@ -27,7 +27,9 @@
 #include "mlir/Support/FileUtilities.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/File.h"
 #include "runtime/Version.h"
+#include "tools/moec/OutputFile.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -192,6 +194,43 @@ void configureInstrumentation(PassManager &pm, const CompileRequest &request) {
     pm.enableStatistics();
 }
 
+/// The regular files a compile of `input` may read: the checkpoint
+/// folder's files, or the MLIR file itself.
+std::vector<std::string> inputFiles(const std::string &input) {
+  if (!llvm::sys::fs::is_directory(input))
+    return {input};
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(input, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (llvm::sys::fs::is_regular_file(it->path()))
+      files.push_back(it->path());
+  return files;
+}
+
+/// Refuses outputs that would overwrite an input and outputs that cannot be
+/// created (missing or unwritable folder) before any work is done.
+int checkOutputs(const CompileRequest &request, bool artifact) {
+  if (request.output.empty() || request.output == "-")
+    return 0;
+  std::vector<std::pair<std::string, std::string>> outputs = {
+      {request.output, "-o"}};
+  if (artifact)
+    outputs.push_back({packedWeightsPath(request.output),
+                       "the packed weights of -o " + request.output});
+  for (const std::string &input : inputFiles(request.input))
+    for (const auto &[output, what] : outputs)
+      if (::moec::runtime::isSameFile(output, input))
+        return fail("refusing to write '" + output + "' (" + what +
+                    "): it is the input file '" + input + "'");
+  for (const auto &output : outputs) {
+    absl::Status status = ::moec::runtime::checkOutputPath(output.first);
+    if (!status.ok())
+      return fail(std::string(status.message()));
+  }
+  return 0;
+}
+
 int writeOutput(ModuleOp module, const CompileRequest &request) {
   std::string error;
   std::string path = request.output.empty() ? "-" : request.output;
@@ -203,8 +242,7 @@ int writeOutput(ModuleOp module, const CompileRequest &request) {
     flags.enableDebugInfo();
   module->print(output->os(), flags);
   output->os() << "\n";
-  output->keep();
-  return 0;
+  return finishOutput(*output, path);
 }
 
 /// The positions the KV cache holds: --max-seq-len, else the config's
@@ -224,6 +262,8 @@ int64_t kvCachePositions(const CompileRequest &request,
 int runCpuArtifactCompile(const CompileRequest &request) {
   Stage from = Stage::Graph, emit = Stage::Artifact;
   if (int status = validate(request, from, emit))
+    return status;
+  if (int status = checkOutputs(request, /*artifact=*/true))
     return status;
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -367,6 +407,8 @@ int mlir::moec::runCompileCommand(const CompileRequest &request) {
   if (!request.from.empty() && llvm::sys::fs::is_directory(request.input))
     return usageError("--from applies to MLIR input; a checkpoint directory is "
                       "imported at the graph stage");
+  if (int status = checkOutputs(request, /*artifact=*/false))
+    return status;
 
   DialectRegistry registry;
   registerAllDialects(registry);
