@@ -27,7 +27,6 @@
 #include "mlir/Support/FileUtilities.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
-#include "runtime/File.h"
 #include "runtime/Version.h"
 #include "tools/moec/OutputFile.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -194,41 +193,16 @@ void configureInstrumentation(PassManager &pm, const CompileRequest &request) {
     pm.enableStatistics();
 }
 
-/// The regular files a compile of `input` may read: the checkpoint
-/// folder's files, or the MLIR file itself.
-std::vector<std::string> inputFiles(const std::string &input) {
-  if (!llvm::sys::fs::is_directory(input))
-    return {input};
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(input, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::fs::is_regular_file(it->path()))
-      files.push_back(it->path());
-  return files;
-}
-
 /// Refuses outputs that would overwrite an input and outputs that cannot be
 /// created (missing or unwritable folder) before any work is done.
 int checkOutputs(const CompileRequest &request, bool artifact) {
   if (request.output.empty() || request.output == "-")
     return 0;
-  std::vector<std::pair<std::string, std::string>> outputs = {
-      {request.output, "-o"}};
+  std::vector<OutputPath> outputs = {{request.output, "-o"}};
   if (artifact)
     outputs.push_back({packedWeightsPath(request.output),
                        "the packed weights of -o " + request.output});
-  for (const std::string &input : inputFiles(request.input))
-    for (const auto &[output, what] : outputs)
-      if (::moec::runtime::isSameFile(output, input))
-        return fail("refusing to write '" + output + "' (" + what +
-                    "): it is the input file '" + input + "'");
-  for (const auto &output : outputs) {
-    absl::Status status = ::moec::runtime::checkOutputPath(output.first);
-    if (!status.ok())
-      return fail(std::string(status.message()));
-  }
-  return 0;
+  return checkOutputsBeforeWork(request.input, outputs);
 }
 
 int writeOutput(ModuleOp module, const CompileRequest &request) {
