@@ -275,15 +275,8 @@ absl::Status writeArtifact(const ArtifactContents &contents,
   absl::StatusOr<std::string> bytes = serializeArtifact(contents);
   if (!bytes.ok())
     return bytes.status();
-  std::FILE *file = std::fopen(path.c_str(), "wb");
-  if (!file)
-    return makeFileError(errno, "open for writing", path);
-  size_t written = std::fwrite(bytes->data(), 1, bytes->size(), file);
-  int writeErrno = errno;
-  if (std::fclose(file) != 0 || written != bytes->size())
-    return makeFileError(written != bytes->size() ? writeErrno : errno, "write",
-                         path);
-  return absl::OkStatus();
+  // A failed write must not leave a truncated artifact behind.
+  return writeFileAtomically(path, *bytes);
 }
 
 } // namespace moec::runtime

@@ -13,6 +13,7 @@
 
 #include "runtime/Artifact.h"
 
+#include "runtime/File.h"
 #include "runtime/StringUtil.h"
 
 #include <algorithm>
@@ -306,6 +307,14 @@ void Validator::weight(const WeightEntry &w, const std::string &field) {
 void Validator::weights() {
   const WeightManifest &m = c.weights;
   check(!m.packedFile.empty(), "weights.packed_file", "is empty");
+  // The packed weights are opened beside the artifact: a path must not
+  // reach any other file.
+  check(m.packedFile.empty() || isPlainFileName(m.packedFile),
+        "weights.packed_file",
+        strCat("'", m.packedFile,
+               "' is not a plain file name (it contains '/', '\\\\', '..' "
+               "or a NUL byte); the packed weights must be a file beside the "
+               "artifact"));
   absl::flat_hash_map<std::string, size_t> names;
   for (size_t i = 0; i < m.tensors.size(); ++i) {
     std::string field = strCat("weights.tensors[", i, "]");

@@ -38,10 +38,7 @@ static absl::Status pathError(std::string_view path, std::string_view message) {
 static absl::Status checkShardName(std::string_view shard,
                                    std::string_view tensor,
                                    std::string_view indexPath) {
-  bool bad = shard.empty() || shard.find('/') != shard.npos ||
-             shard.find('\\') != shard.npos || shard.find("..") != shard.npos ||
-             shard.find('\0') != shard.npos;
-  if (!bad)
+  if (isPlainFileName(shard))
     return absl::OkStatus();
   return pathError(indexPath,
                    strCat("tensor '", tensor, "' maps to shard file '", shard,
@@ -124,7 +121,7 @@ absl::Status Checkpoint::openSingleFile(const std::string &path) {
 }
 
 absl::Status Checkpoint::openSharded(const std::string &indexPath) {
-  absl::StatusOr<std::string> text = readTextFile(indexPath);
+  absl::StatusOr<std::string> text = readTextFile(indexPath, kMaxJsonFileBytes);
   if (!text.ok())
     return text.status();
   absl::StatusOr<JsonValue> index = parseJson(*text);
@@ -216,7 +213,7 @@ absl::StatusOr<CheckpointTensor> Checkpoint::get(std::string_view name) const {
 }
 
 absl::StatusOr<std::string> readCheckpointConfig(const std::string &dir) {
-  return readTextFile(joinPath(dir, "config.json"));
+  return readTextFile(joinPath(dir, "config.json"), kMaxJsonFileBytes);
 }
 
 } // namespace moec::runtime

@@ -173,6 +173,15 @@ static llvm::Error runPacking(const std::vector<uint8_t> &object,
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(reinterpret_cast<const char *>(object.data()), object.size());
+    os.close();
+    // Cleared after reporting, or the stream aborts without naming the file.
+    if (os.has_error()) {
+      std::string reason = os.error().message();
+      os.clear_error();
+      llvm::sys::fs::remove(path);
+      return makeError("cannot write the temporary weight-packing code '" +
+                       path + "': " + reason);
+    }
   }
   void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   llvm::sys::fs::remove(path);
@@ -207,6 +216,12 @@ static llvm::Expected<rt::Sha256Digest> hashWrittenFile(llvm::StringRef path) {
   llvm::StringRef bytes = (*file)->getBuffer();
   return rt::treeSha256(absl::MakeConstSpan(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+}
+
+std::string mlir::moec::packedWeightsPath(llvm::StringRef artifactPath) {
+  llvm::SmallString<256> path(artifactPath);
+  llvm::sys::path::replace_extension(path, "weights.safetensors");
+  return path.str().str();
 }
 
 /// Per layer, the key and value cache entries of `moec.cpu_abi`.
@@ -304,9 +319,7 @@ llvm::Error mlir::moec::writeCpuArtifact(const CpuArtifactRequest &request) {
   uint64_t packedSize = getInt(abi, "packed_size");
   uint64_t alignment = getInt(abi, "alignment");
 
-  // Packed weights: `<dir>/<stem>.weights.safetensors`.
-  llvm::SmallString<256> packedPath(request.outputPath);
-  llvm::sys::path::replace_extension(packedPath, "weights.safetensors");
+  std::string packedPath = packedWeightsPath(request.outputPath);
   std::string packedName = llvm::sys::path::filename(packedPath).str();
   absl::StatusOr<rt::Checkpoint> checkpoint =
       rt::Checkpoint::open(request.checkpointDir);

@@ -53,6 +53,10 @@ struct CpuArtifactRequest {
   std::string outputPath;
 };
 
+/// Returns the path of the packed weights written beside the artifact at
+/// `artifactPath`: `<dir>/<stem>.weights.safetensors`.
+std::string packedWeightsPath(llvm::StringRef artifactPath);
+
 /// Writes the artifact and its packed weights.
 llvm::Error writeCpuArtifact(const CpuArtifactRequest &request);
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/artifact/PackedWeights.h"
+#include "runtime/File.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -71,16 +72,17 @@ llvm::Error mlir::moec::writePackedWeights(
   uint64_t headerEnd = llvm::alignTo(8 + header.size(), alignment);
   header.append(headerEnd - 8 - header.size(), ' ');
 
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return makeError("cannot write '" + path + "': " + ec.message());
+  // Written beside `path` and renamed into place: a failure never leaves a
+  // truncated weights file.
+  ::moec::runtime::AtomicFileWriter os;
+  if (absl::Status status = os.open(path.str()); !status.ok())
+    return makeError(std::string(status.message()));
   uint64_t length = header.size();
   char lengthBytes[8];
   for (int i = 0; i < 8; ++i)
     lengthBytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
   os.write(lengthBytes, 8);
-  os << header;
+  os.write(header.data(), header.size());
   cursor = 0;
   auto zeros = [&](uint64_t count) {
     static const char kZeros[256] = {};
@@ -101,8 +103,7 @@ llvm::Error mlir::moec::writePackedWeights(
     cursor = t.offset + t.bytes;
   }
   zeros(dataSize - cursor);
-  os.close();
-  if (os.has_error())
-    return makeError("writing '" + path + "' failed: " + os.error().message());
+  if (absl::Status status = os.commit(); !status.ok())
+    return makeError(std::string(status.message()));
   return llvm::Error::success();
 }

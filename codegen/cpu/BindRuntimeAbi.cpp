@@ -24,7 +24,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 namespace mlir::moec::cpu {
 #define GEN_PASS_DEF_CPUBINDRUNTIMEABI
@@ -36,6 +39,9 @@ using namespace mlir::moec;
 
 /// Offsets of every buffer inside the runtime's allocations.
 static constexpr int64_t kAbiAlignment = 64;
+/// Largest KV cache (all layers) a model may ask for: 256 TiB, far above
+/// any machine, low enough that offsets and sizes cannot overflow.
+static constexpr int64_t kMaxKvCacheBytes = int64_t(1) << 48;
 
 /// Bytes of a static tensor, or nullopt for element types the runtime cannot
 /// store (sub-byte types).
@@ -43,7 +49,16 @@ static std::optional<int64_t> tensorBytes(RankedTensorType type) {
   unsigned bits = type.getElementTypeBitWidth();
   if (bits == 0 || bits % 8 != 0)
     return std::nullopt;
-  return type.getNumElements() * (bits / 8);
+  // Saturating: a hostile shape must not wrap to a small or negative size;
+  // callers reject sizes above their limits.
+  int64_t bytes = bits / 8;
+  for (int64_t dim : type.getShape()) {
+    std::optional<int64_t> product = llvm::checkedMul(bytes, dim);
+    if (!product)
+      return std::numeric_limits<int64_t>::max();
+    bytes = *product;
+  }
+  return bytes;
 }
 
 namespace {
@@ -339,7 +354,15 @@ void CpuBindRuntimeAbiPass::runOnOperation() {
   for (unsigned i = 0; i < signature.numCaches; ++i) {
     cacheBytes = llvm::alignTo(cacheBytes, kAbiAlignment);
     cacheOffsets.push_back(cacheBytes);
-    cacheBytes += *tensorBytes(cast<RankedTensorType>(type.getInput(2 + i)));
+    std::optional<int64_t> end = llvm::checkedAdd(
+        cacheBytes, *tensorBytes(cast<RankedTensorType>(type.getInput(2 + i))));
+    if (!end || *end > kMaxKvCacheBytes) {
+      forward.emitOpError("KV caches need more than ")
+          << kMaxKvCacheBytes << " bytes (at cache argument " << 2 + i
+          << "); compile for fewer positions";
+      return signalPassFailure();
+    }
+    cacheBytes = *end;
   }
 
   func::FuncOp step = buildStep(forward, signature, cacheOffsets);

@@ -138,8 +138,10 @@ static Value routerLogits(RewriterBase &rw, Location loc, Value x, Value w) {
 }
 
 /// For every token, the `top_k` largest logits (strictly larger wins, so
-/// ties go to the lower expert; a NaN never displaces a chosen expert) and
-/// their sigmoids in f32.
+/// ties go to the lower expert) and their sigmoids in f32. A NaN logit is
+/// always chosen and then never displaced: its NaN score reaches the output
+/// logits, where the runtime reports NaNs, instead of the NaN being skipped
+/// silently.
 static SmallVector<Value> lowerRouterTopK(RewriterBase &rw,
                                           moe::RouterTopKOp op) {
   Location loc = op.getLoc();
@@ -181,6 +183,11 @@ static SmallVector<Value> lowerRouterTopK(RewriterBase &rw,
                                               best[1], e.idx(0)),
                         arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
                                               v, best[0]));
+                    // A NaN wins; once chosen, `v > NaN` keeps it.
+                    better = arith::OrIOp::create(
+                        b, l, better,
+                        arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO,
+                                              v, v));
                     if (topK > 1) {
                       // An expert an earlier choice took is skipped.
                       auto taken = scf::ForOp::create(

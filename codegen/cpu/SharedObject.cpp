@@ -156,6 +156,15 @@ linkSharedObject(llvm::ArrayRef<char> object) {
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
+    os.close();
+    // Cleared after reporting, or the stream aborts with a message that
+    // names no file (a full disk, a file-size limit).
+    if (os.has_error()) {
+      std::string reason = os.error().message();
+      os.clear_error();
+      return makeError("cannot write the temporary object file '" +
+                       objectFile.path + "': " + reason);
+    }
   }
   for (TempFile *file : {&sharedFile, &logFile})
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile(

@@ -221,6 +221,14 @@ hopper::assembleCubin(llvm::StringRef ptxas, llvm::StringRef ptx,
     if (ec)
       return ptxError("cannot write " + *ptxPath + ": " + ec.message());
     os << ptx;
+    os.close();
+    // Cleared after reporting, or the stream aborts without naming the file
+    // (a full disk, a file-size limit).
+    if (os.has_error()) {
+      std::string reason = os.error().message();
+      os.clear_error();
+      return ptxError("cannot write " + *ptxPath + ": " + reason);
+    }
   }
   SmallVector<llvm::StringRef> argv = {
       ptxas, "-arch=sm_90a", "-v", "-O3", *ptxPath, "-o", *cubinPath};

@@ -10,10 +10,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/llama4/JsonFields.h"
+#include "runtime/Json.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 using namespace llvm;
 using namespace mlir::moec::llama4;
@@ -82,8 +84,22 @@ std::optional<int64_t> JsonFields::getInt(StringRef key) {
   std::optional<int64_t> result = value->kind() == json::Value::Boolean
                                       ? std::nullopt
                                       : value->getAsInteger();
-  if (!result)
+  if (!result && value->getAsUINT64()) {
+    invalid(key, "(" + Twine(*value->getAsUINT64()) +
+                     ") does not fit a 32-bit integer");
+    return std::nullopt;
+  }
+  if (!result) {
     wrongType(key, "an integer");
+    return std::nullopt;
+  }
+  // Every integer of a config (sizes, counts, token ids) is stored as a
+  // 32-bit value downstream: a larger one would be truncated silently.
+  if (*result < std::numeric_limits<int32_t>::min() ||
+      *result > std::numeric_limits<int32_t>::max()) {
+    invalid(key, "(" + Twine(*result) + ") does not fit a 32-bit integer");
+    return std::nullopt;
+  }
   return result;
 }
 
@@ -109,8 +125,14 @@ std::optional<double> JsonFields::getNumber(StringRef key) {
   std::optional<double> result = value->kind() == json::Value::Boolean
                                      ? std::nullopt
                                      : value->getAsNumber();
-  if (!result)
+  if (!result) {
     wrongType(key, "a number");
+    return std::nullopt;
+  }
+  if (!std::isfinite(*result)) {
+    invalid(key, "must be finite, got " + formatNumber(*result));
+    return std::nullopt;
+  }
   return result;
 }
 
@@ -126,7 +148,25 @@ double JsonFields::getPositiveNumber(StringRef key,
     invalid(key, "must be positive, got " + formatNumber(*value));
     return 1.0;
   }
+  if (!checkFloat32(key, *value))
+    return 1.0;
   return *value;
+}
+
+bool JsonFields::checkFloat32(StringRef key, double value) {
+  // The compiled model computes in f32 (or narrower): a value that becomes
+  // inf or 0 there would only fail, or produce NaNs, after the compile.
+  float narrowed = static_cast<float>(value);
+  if (std::isinf(narrowed)) {
+    invalid(key, "(" + formatNumber(value) + ") overflows a 32-bit float");
+    return false;
+  }
+  if (value != 0.0 && narrowed == 0.0f) {
+    invalid(key,
+            "(" + formatNumber(value) + ") underflows to 0 in a 32-bit float");
+    return false;
+  }
+  return true;
 }
 
 std::optional<bool> JsonFields::getBool(StringRef key) {
@@ -171,8 +211,40 @@ std::optional<JsonFields> JsonFields::getObject(StringRef key) {
   return JsonFields(*diags, result, name(key) + ".");
 }
 
+/// Returns true when `text` nests arrays and objects at most `limit` deep.
+/// Brackets inside strings do not count; the text need not be valid JSON.
+static bool nestsAtMost(StringRef text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 std::optional<json::Value>
 mlir::moec::llama4::parseJsonObject(StringRef text, JsonDiagnostics &diags) {
+  // llvm::json::parse recurses once per level: deep nesting would overflow
+  // the stack. The limit is the runtime JSON reader's (runtime/Json.h).
+  constexpr int kMaxDepth = ::moec::runtime::kJsonMaxDepth;
+  if (!nestsAtMost(text, kMaxDepth)) {
+    diags.error("invalid JSON: arrays and objects nest deeper than " +
+                Twine(kMaxDepth) + " levels (the limit)");
+    return std::nullopt;
+  }
   Expected<json::Value> value = json::parse(text);
   if (!value) {
     diags.error("invalid JSON: " + toString(value.takeError()));

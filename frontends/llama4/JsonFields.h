@@ -69,17 +69,22 @@ public:
   /// Returns true when `key` is present and not null.
   bool has(llvm::StringRef key) const { return get(key) != nullptr; }
 
-  /// Returns the integer value of `key`; an error for any other type.
+  /// Returns the integer value of `key`; an error for any other type and
+  /// for a value outside the 32-bit range.
   std::optional<int64_t> getInt(llvm::StringRef key);
   /// Like getInt, but the field must be present and > 0 unless a default
   /// is given; a present value must be > 0.
   int64_t getPositiveInt(llvm::StringRef key,
                          std::optional<int64_t> defaultValue = std::nullopt);
-  /// Returns the numeric value of `key`; an error for any other type.
+  /// Returns the numeric value of `key`; an error for any other type and
+  /// for inf.
   std::optional<double> getNumber(llvm::StringRef key);
   /// Returns a number that must be present (or defaulted) and > 0.
   double getPositiveNumber(llvm::StringRef key,
                            std::optional<double> defaultValue = std::nullopt);
+  /// Reports `key` when `value` becomes inf or 0 as a 32-bit float; returns
+  /// false then.
+  bool checkFloat32(llvm::StringRef key, double value);
   /// Returns the boolean value of `key`; an error for any other type.
   std::optional<bool> getBool(llvm::StringRef key);
   /// Returns the string value of `key`; an error for any other type.

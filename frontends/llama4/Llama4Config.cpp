@@ -12,8 +12,8 @@
 
 #include "frontends/llama4/Llama4Config.h"
 #include "frontends/llama4/JsonFields.h"
+#include "runtime/File.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 using namespace llvm;
 using namespace mlir::moec::llama4;
@@ -54,6 +54,10 @@ private:
   void readRope(Llama4Config &config);
   std::optional<RopeScaling> readRopeType(JsonFields &fields);
   void readTokenIds(Llama4Config &config);
+  std::optional<int64_t> readTokenId(JsonFields &fields, StringRef key,
+                                     int64_t vocabSize);
+  bool checkTokenId(JsonFields &fields, const Twine &key, int64_t id,
+                    int64_t vocabSize);
   void readAttentionLayers(Llama4Config &config);
   void readAttentionOptions(Llama4Config &config);
   void readMoeLayers(Llama4Config &config);
@@ -164,6 +168,11 @@ void ConfigParser::readSizes(Llama4Config &config) {
   config.numKvHeads = text.getPositiveInt("num_key_value_heads");
   config.headDim = text.getPositiveInt("head_dim");
   config.rmsNormEps = text.getPositiveNumber("rms_norm_eps", 1e-5);
+  // eps guards a division by the RMS of activations: a value near 1 or more
+  // would swamp them (a typo, not a model).
+  if (config.rmsNormEps >= 1.0)
+    text.invalid("rms_norm_eps",
+                 "(" + formatNumber(config.rmsNormEps) + ") must be < 1");
   for (StringRef key :
        {"vocab_size", "hidden_size", "intermediate_size", "num_attention_heads",
         "num_key_value_heads", "head_dim"})
@@ -202,27 +211,52 @@ void ConfigParser::readTokenIds(Llama4Config &config) {
     fieldsWith("max_position_embeddings")
         .invalid("max_position_embeddings", "must not be negative");
   config.bosTokenId =
-      fieldsWith("bos_token_id").getInt("bos_token_id").value_or(-1);
+      readTokenId(fieldsWith("bos_token_id"), "bos_token_id", config.vocabSize)
+          .value_or(-1);
   config.padTokenId =
-      fieldsWith("pad_token_id").getInt("pad_token_id").value_or(-1);
+      readTokenId(fieldsWith("pad_token_id"), "pad_token_id", config.vocabSize)
+          .value_or(-1);
   JsonFields &eosFields = fieldsWith("eos_token_id");
   const json::Value *eos = eosFields.get("eos_token_id");
   if (!eos)
     return;
   if (!eos->getAsArray()) {
-    if (std::optional<int64_t> id = eosFields.getInt("eos_token_id"))
+    if (std::optional<int64_t> id =
+            readTokenId(eosFields, "eos_token_id", config.vocabSize))
       config.eosTokenIds.push_back(*id);
     return;
   }
-  for (const json::Value &entry : *eos->getAsArray()) {
+  for (auto [i, entry] : enumerate(*eos->getAsArray())) {
     std::optional<int64_t> id = entry.getAsInteger();
-    if (!id || *id < 0) {
+    if (!id) {
       eosFields.invalid("eos_token_id",
                         "must be a token id or a list of token ids");
       return;
     }
+    if (!checkTokenId(eosFields, "eos_token_id[" + Twine(i) + "]", *id,
+                      config.vocabSize))
+      return;
     config.eosTokenIds.push_back(*id);
   }
+}
+
+bool ConfigParser::checkTokenId(JsonFields &fields, const Twine &key,
+                                int64_t id, int64_t vocabSize) {
+  if (id >= 0 && id < vocabSize)
+    return true;
+  diags.error(fields.name("") + key + " (" + Twine(id) +
+              ") is not a token id: it must be in [0, vocab_size = " +
+              Twine(vocabSize) + ")");
+  return false;
+}
+
+std::optional<int64_t> ConfigParser::readTokenId(JsonFields &fields,
+                                                 StringRef key,
+                                                 int64_t vocabSize) {
+  std::optional<int64_t> id = fields.getInt(key);
+  if (!id || !checkTokenId(fields, key, *id, vocabSize))
+    return std::nullopt;
+  return id;
 }
 
 /// Returns the `rope_type` (or legacy `type`) of a rope object.
@@ -285,6 +319,8 @@ void ConfigParser::readRope(Llama4Config &config) {
   if (!(config.ropeTheta > 0.0))
     diags.error(text.name("rope_theta") + " must be positive, got " +
                 formatNumber(config.ropeTheta));
+  else
+    text.checkFloat32("rope_theta", config.ropeTheta);
   config.ropeScaling = scaling;
 }
 
@@ -437,11 +473,12 @@ mlir::moec::llama4::parseLlama4Config(StringRef text, StringRef fileName) {
 }
 
 Expected<Llama4Config> mlir::moec::llama4::readLlama4Config(StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buffer)
-    return createStringError(
-        buffer.getError(),
-        path + ": cannot read: " + buffer.getError().message());
-  return parseLlama4Config((*buffer)->getBuffer(), path);
+  // The runtime's reader refuses FIFOs and devices without blocking and caps
+  // the size, so a hostile path cannot hang the compiler or exhaust memory.
+  absl::StatusOr<std::string> text = ::moec::runtime::readTextFile(
+      path.str(), ::moec::runtime::kMaxJsonFileBytes);
+  if (!text.ok())
+    return createStringError(inconvertibleErrorCode(),
+                             std::string(text.status().message()));
+  return parseLlama4Config(*text, path);
 }

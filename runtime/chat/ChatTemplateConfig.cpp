@@ -36,7 +36,8 @@ static absl::StatusOr<JsonValue> parseJsonObject(std::string_view text,
 
 /// Reads and parses a JSON file.
 static absl::StatusOr<JsonValue> readJsonFile(const std::string &path) {
-  MOEC_JINJA_ASSIGN_OR_RETURN(std::string text, readTextFile(path));
+  MOEC_JINJA_ASSIGN_OR_RETURN(std::string text,
+                              readTextFile(path, kMaxJsonFileBytes));
   return parseJsonObject(text, path);
 }
 

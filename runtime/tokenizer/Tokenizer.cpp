@@ -50,7 +50,7 @@ absl::StatusOr<Tokenizer> Tokenizer::fromJson(std::string_view json) {
 absl::StatusOr<Tokenizer> Tokenizer::load(const std::string &path) {
   std::string file =
       isDirectory(path) ? joinPath(path, "tokenizer.json") : path;
-  absl::StatusOr<std::string> text = readTextFile(file);
+  absl::StatusOr<std::string> text = readTextFile(file, kMaxJsonFileBytes);
   if (!text.ok())
     return absl::Status(
         text.status().code(),

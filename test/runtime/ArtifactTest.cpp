@@ -348,6 +348,26 @@ TEST_F(ArtifactTest, RejectsBadWeightEntries) {
       {"scale.block_dims", "block granularity"});
 }
 
+TEST_F(ArtifactTest, RejectsPackedFileThatIsNotAPlainFileName) {
+  for (const char *name : {"../weights.safetensors", "/etc/passwd",
+                           "sub/w.safetensors", "a\\b", ".."})
+    expectInvalid([&](ArtifactContents &c) { c.weights.packedFile = name; },
+                  {"weights.packed_file", "is not a plain file name",
+                   "must be a file beside the artifact"});
+}
+
+TEST_F(ArtifactTest, WriteRefusesDevicesAndMissingFolders) {
+  // Renaming over a device would replace it; a missing folder is an error.
+  ASSERT_TRUE(writeArtifact(tinyArtifactContents(), path).ok());
+  EXPECT_FALSE(
+      writeArtifact(tinyArtifactContents(), dir.file("missing/model.moec"))
+          .ok());
+  absl::Status status = writeArtifact(tinyArtifactContents(), "/dev/full");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("'/dev/full': not a regular file"));
+}
+
 TEST_F(ArtifactTest, RejectsBadConfigAndDims) {
   expectInvalid([](ArtifactContents &c) { c.config.layerIsMoe.pop_back(); },
                 {"config.layer_is_moe", "expected num_layers 2"});

@@ -16,6 +16,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace moec::runtime {
 namespace {
 
@@ -58,6 +61,72 @@ TEST(FileTest, SizeLimit) {
   ASSERT_FALSE(text.ok());
   EXPECT_THAT(std::string(text.status().message()),
               HasSubstr("file is 10 bytes, more than the limit of 4 bytes"));
+}
+
+TEST(FileTest, FifoAndDevicesAreRejectedWithoutBlocking) {
+  // A FIFO without a writer would block open() forever; /dev/zero would
+  // never end.
+  TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
+  for (std::string path : {dir.file("fifo"), std::string("/dev/zero")}) {
+    absl::StatusOr<std::string> text = readTextFile(path);
+    ASSERT_FALSE(text.ok()) << path;
+    EXPECT_THAT(std::string(text.status().message()),
+                HasSubstr("cannot read '" + path + "': not a regular file"));
+  }
+}
+
+TEST(FileTest, JsonSizeCapIsNamedInMiB) {
+  TempDir dir;
+  // Sparse: the size is checked before anything is read.
+  writeFile(dir.file("big.json"), "");
+  ASSERT_EQ(::truncate(dir.file("big.json").c_str(), kMaxJsonFileBytes + 1), 0);
+  absl::StatusOr<std::string> text =
+      readTextFile(dir.file("big.json"), kMaxJsonFileBytes);
+  ASSERT_FALSE(text.ok());
+  EXPECT_THAT(std::string(text.status().message()),
+              HasSubstr("more than the limit of 67108864 bytes (64 MiB)"));
+}
+
+TEST(FileTest, AtomicWriteReplacesOnlyOnCommit) {
+  TempDir dir;
+  std::string path = dir.file("out.bin");
+  writeFile(path, "old");
+  {
+    AtomicFileWriter writer;
+    ASSERT_TRUE(writer.open(path).ok());
+    writer.write("new, uncommitted", 16);
+  }
+  // Abandoned: the old file stays, no temporary file is left.
+  EXPECT_EQ(readTextFile(path).value_or(""), "old");
+  ASSERT_TRUE(writeFileAtomically(path, "new").ok());
+  EXPECT_EQ(readTextFile(path).value_or(""), "new");
+  EXPECT_FALSE(::access((path + ".tmp-XXXXXX").c_str(), F_OK) == 0);
+  absl::Status missing = writeFileAtomically(dir.file("no/out.bin"), "x");
+  EXPECT_THAT(std::string(missing.message()),
+              HasSubstr("folder '" + dir.file("no") + "' does not exist"));
+}
+
+TEST(FileTest, CheckOutputPath) {
+  TempDir dir;
+  EXPECT_TRUE(checkOutputPath(dir.file("new.moec")).ok());
+  EXPECT_FALSE(pathExists(dir.file("new.moec")));
+  EXPECT_TRUE(checkOutputPath("/dev/null").ok());
+  EXPECT_THAT(std::string(checkOutputPath(dir.path()).message()),
+              HasSubstr("it is a folder"));
+  EXPECT_THAT(std::string(checkOutputPath(dir.file("no/x")).message()),
+              HasSubstr("does not exist"));
+  EXPECT_THAT(std::string(checkOutputPath("/proc/moec-test/x").message()),
+              HasSubstr("cannot write '/proc/moec-test/x'"));
+}
+
+TEST(FileTest, PlainFileNames) {
+  EXPECT_TRUE(isPlainFileName("model.weights.safetensors"));
+  for (std::string_view name :
+       {std::string_view(""), std::string_view(".."), std::string_view("a/b"),
+        std::string_view("/abs"), std::string_view("a\\b"),
+        std::string_view("a\0b", 3)})
+    EXPECT_FALSE(isPlainFileName(name)) << name;
 }
 
 TEST(FileTest, JoinPathAndPredicates) {

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CudaDriver.h"
+#include "runtime/File.h"
 #include "runtime/Npy.h"
 #include "runtime/OutOfMemory.h"
 #include "runtime/Session.h"
@@ -453,6 +454,10 @@ static std::vector<int32_t> stopTokenIdsWith(const rt::ModelConfig &config,
 
 /// Loads the artifact and generates tokens.
 static absl::Status run(const Options &options) {
+  // A missing or unwritable folder is reported before the model runs.
+  if (!options.dumpLogits.empty())
+    if (absl::Status s = rt::checkOutputPath(options.dumpLogits); !s.ok())
+      return s;
   rt::SessionOptions sessionOptions;
   sessionOptions.device = options.device;
   sessionOptions.verifyWeights = options.verifyWeights;
@@ -503,8 +508,7 @@ static absl::Status run(const Options &options) {
   return absl::OkStatus();
 }
 
-int main(int argc, char **argv) {
-  moec::runtime::exitCleanlyOnOutOfMemory("moec-run");
+static int runMain(int argc, char **argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {
@@ -527,4 +531,16 @@ int main(int argc, char **argv) {
     return kExitFailure;
   }
   return 0;
+}
+
+int main(int argc, char **argv) {
+  moec::runtime::exitCleanlyOnOutOfMemory("moec-run");
+  int exitCode = runMain(argc, argv);
+  // Lost output is a failure even when the work succeeded.
+  if (absl::Status status = rt::flushStdout(); !status.ok()) {
+    std::fprintf(stderr, "%s: error: %s\n", "moec-run",
+                 std::string(status.message()).c_str());
+    return exitCode != 0 ? exitCode : kExitFailure;
+  }
+  return exitCode;
 }

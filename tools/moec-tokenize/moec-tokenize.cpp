@@ -18,6 +18,7 @@
 
 #include "JsonLines.h"
 
+#include "runtime/File.h"
 #include "runtime/OutOfMemory.h"
 #include "runtime/StringUtil.h"
 #include "runtime/Version.h"
@@ -224,8 +225,7 @@ static absl::Status runJsonLines(const rt::Tokenizer &tokenizer,
   return absl::OkStatus();
 }
 
-int main(int argc, char **argv) {
-  moec::runtime::exitCleanlyOnOutOfMemory("moec-tokenize");
+static int runMain(int argc, char **argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<Options> options = parseArgs(args);
   if (!options.ok()) {
@@ -256,4 +256,16 @@ int main(int argc, char **argv) {
     return kExitFailure;
   }
   return 0;
+}
+
+int main(int argc, char **argv) {
+  moec::runtime::exitCleanlyOnOutOfMemory("moec-tokenize");
+  int exitCode = runMain(argc, argv);
+  // Lost output is a failure even when the work succeeded.
+  if (absl::Status status = rt::flushStdout(); !status.ok()) {
+    std::fprintf(stderr, "%s: error: %s\n", "moec-tokenize",
+                 std::string(status.message()).c_str());
+    return exitCode != 0 ? exitCode : kExitFailure;
+  }
+  return exitCode;
 }

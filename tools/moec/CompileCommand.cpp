@@ -28,6 +28,7 @@
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 #include "runtime/Version.h"
+#include "tools/moec/OutputFile.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -195,6 +196,18 @@ void configureInstrumentation(PassManager &pm, const CompileRequest &request) {
     pm.enableStatistics();
 }
 
+/// Refuses outputs that would overwrite an input and outputs that cannot be
+/// created (missing or unwritable folder) before any work is done.
+int checkOutputs(const CompileRequest &request, bool artifact) {
+  if (request.output.empty() || request.output == "-")
+    return 0;
+  std::vector<OutputPath> outputs = {{request.output, "-o"}};
+  if (artifact)
+    outputs.push_back({packedWeightsPath(request.output),
+                       "the packed weights of -o " + request.output});
+  return checkOutputsBeforeWork(request.input, outputs);
+}
+
 int writeOutput(ModuleOp module, const CompileRequest &request) {
   std::string error;
   std::string path = request.output.empty() ? "-" : request.output;
@@ -206,8 +219,7 @@ int writeOutput(ModuleOp module, const CompileRequest &request) {
     flags.enableDebugInfo();
   module->print(output->os(), flags);
   output->os() << "\n";
-  output->keep();
-  return 0;
+  return finishOutput(*output, path);
 }
 
 /// The positions the KV cache holds: --max-seq-len, else the config's
@@ -227,6 +239,8 @@ int64_t kvCachePositions(const CompileRequest &request,
 int runCpuArtifactCompile(const CompileRequest &request) {
   Stage from = Stage::Graph, emit = Stage::Artifact;
   if (int status = validate(request, from, emit))
+    return status;
+  if (int status = checkOutputs(request, /*artifact=*/true))
     return status;
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -370,6 +384,8 @@ int mlir::moec::runCompileCommand(const CompileRequest &request) {
   if (!request.from.empty() && llvm::sys::fs::is_directory(request.input))
     return usageError("--from applies to MLIR input; a checkpoint directory is "
                       "imported at the graph stage");
+  if (int status = checkOutputs(request, /*artifact=*/false))
+    return status;
 
   DialectRegistry registry;
   registerAllDialects(registry);

@@ -13,6 +13,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "moec/emulator_abi.h"
+#include "runtime/File.h"
 #include "runtime/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -67,13 +68,14 @@ llvm::Expected<std::optional<int64_t>> parseRows(llvm::StringRef text) {
   return std::optional<int64_t>(rows);
 }
 
+/// Writes under a temporary name and renames into place: a failure (a full
+/// disk) leaves no truncated output and names the file.
 llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write " + path + ": " +
-                                           ec.message());
-  os << contents;
+  absl::Status status = ::moec::runtime::writeFileAtomically(
+      path.str(), std::string_view(contents.data(), contents.size()));
+  if (!status.ok())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   std::string(status.message()));
   return llvm::Error::success();
 }
 

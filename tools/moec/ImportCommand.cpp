@@ -13,6 +13,7 @@
 #include "frontends/llama4/Llama4Importer.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "tools/moec/OutputFile.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,6 +25,15 @@ int mlir::moec::runImportCommand(llvm::StringRef checkpointDir,
                                  llvm::StringRef outputPath,
                                  int64_t kvCachePositions,
                                  bool printDebugInfo) {
+  // The same bound as compile's --max-seq-len: far above any context a
+  // model is compiled for, low enough that cache sizes cannot overflow.
+  constexpr int64_t kMaxPositions = int64_t(1) << 24;
+  if (kvCachePositions < 0 || kvCachePositions > kMaxPositions) {
+    llvm::WithColor::error(llvm::errs(), "moec import")
+        << "--kv-cache-positions " << kvCachePositions << " is not in [0, "
+        << kMaxPositions << "]\n";
+    return 2;
+  }
   // The importer returns its diagnostics inside the error it reports.
   MLIRContext context(MLIRContext::Threading::DISABLED);
   llama4::ImportOptions options;
@@ -49,6 +59,5 @@ int mlir::moec::runImportCommand(llvm::StringRef checkpointDir,
         .useLocalScope();
   (*module)->print(output->os(), flags);
   output->os() << "\n";
-  output->keep();
-  return 0;
+  return finishOutput(*output, outputPath);
 }

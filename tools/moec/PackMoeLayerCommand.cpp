@@ -28,6 +28,7 @@
 #include "frontends/llama4/Llama4Config.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/emulator/semantics/Fp8.h"
+#include "tools/moec/OutputFile.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -428,6 +429,9 @@ int mlir::moec::runPackMoeLayerCommand(const PackMoeLayerRequest &request) {
     return fail("--layer=N is required: the MoE layer to pack");
   if (!llvm::sys::fs::is_directory(request.input))
     return fail("checkpoint directory '" + request.input + "' does not exist");
+  if (int status =
+          checkOutputsBeforeWork(request.input, {{request.output, "-o"}}))
+    return status;
   if (llvm::Error err = pack(request))
     return fail(llvm::toString(std::move(err)));
   return 0;

@@ -24,6 +24,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <csignal>
 #include <optional>
 
 using namespace llvm;
@@ -281,6 +282,9 @@ std::optional<StringRef> findMistakenHelp(int argc, char **argv,
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
+  // Past a file-size limit (ulimit -f), writes fail with EFBIG and the error
+  // names the file, instead of SIGXFSZ killing the process silently.
+  std::signal(SIGXFSZ, SIG_IGN);
   cl::SetVersionPrinter(printVersion);
   cl::SubCommand *commands[] = {&cl::SubCommand::getTopLevel(), &importCommand,
                                 &compileCommand, &emitKernelCommand,

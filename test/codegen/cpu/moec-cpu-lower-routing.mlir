@@ -4,7 +4,8 @@
 // test/e2e (goldens and the NumPy reference with 1, 4, 16 and 128 experts).
 
 // Logits accumulate in f32 and are rounded to the input type; the scan keeps
-// the first strictly larger logit and skips experts earlier choices took.
+// the first strictly larger logit, or a NaN (so that it reaches the output,
+// where NaNs are reported), and skips experts earlier choices took.
 // CHECK-LABEL: func.func @router
 // CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x64xbf16>, tensor<16x64xbf16>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: %[[LOGITS:.*]] = linalg.generic
@@ -14,6 +15,7 @@
 // CHECK: %[[BEST:.*]]:2 = scf.for %[[E:[^ ]*]] = {{.*}} -> (f32, index)
 // CHECK: %[[V:.*]] = tensor.extract %[[LOGITS]][%[[T]], %[[E]]]
 // CHECK: arith.cmpf ogt, %[[V]]
+// CHECK: arith.cmpf uno, %[[V]], %[[V]]
 // CHECK: %[[TAKEN:.*]] = scf.for %{{.*}} = %{{.*}} to %[[C]] {{.*}} -> (i1)
 // CHECK: %[[NEG:.*]] = arith.negf %[[BEST]]#0 : f32
 // CHECK: %[[EXP:.*]] = math.exp %[[NEG]] : f32
