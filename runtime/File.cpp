@@ -233,6 +233,15 @@ absl::Status flushStdout() {
                              "cannot write the output to stdout");
 }
 
+int exitCodeAfterFlushingStdout(const char *program, int exitCode) {
+  absl::Status status = flushStdout();
+  if (status.ok())
+    return exitCode;
+  std::fprintf(stderr, "%s: error: %s\n", program,
+               std::string(status.message()).c_str());
+  return exitCode != 0 ? exitCode : 1;
+}
+
 bool isSameFile(const std::string &a, const std::string &b) {
   struct stat sa, sb;
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&

@@ -117,6 +117,11 @@ absl::Status checkOutputPath(const std::string &path);
 /// a tool does not exit 0 with its output lost.
 absl::Status flushStdout();
 
+/// The exit status of a tool whose work ended with `exitCode`: when stdout
+/// lost output (flushStdout), prints "<program>: error: ..." and turns a
+/// success into status 1.
+int exitCodeAfterFlushingStdout(const char *program, int exitCode);
+
 /// Returns true when `a` and `b` name the same existing file (following
 /// symbolic links).
 bool isSameFile(const std::string &a, const std::string &b);

@@ -28,7 +28,8 @@ using namespace mlir;
 
 static void printDialectCounts(ModuleOp module, llvm::StringRef stage) {
   llvm::MapVector<llvm::StringRef, int> counts;
-  module.walk([&](Operation *op) { ++counts[op->getName().getDialectNamespace()]; });
+  module.walk(
+      [&](Operation *op) { ++counts[op->getName().getDialectNamespace()]; });
   llvm::outs() << stage << ":";
   for (auto [dialect, count] : counts)
     llvm::outs() << " " << dialect << "=" << count;

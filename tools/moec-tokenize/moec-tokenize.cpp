@@ -260,12 +260,6 @@ static int runMain(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   moec::runtime::exitCleanlyOnOutOfMemory("moec-tokenize");
-  int exitCode = runMain(argc, argv);
   // Lost output is a failure even when the work succeeded.
-  if (absl::Status status = rt::flushStdout(); !status.ok()) {
-    std::fprintf(stderr, "%s: error: %s\n", "moec-tokenize",
-                 std::string(status.message()).c_str());
-    return exitCode != 0 ? exitCode : kExitFailure;
-  }
-  return exitCode;
+  return rt::exitCodeAfterFlushingStdout("moec-tokenize", runMain(argc, argv));
 }
